@@ -1,0 +1,165 @@
+"""Markdown → one MkDocs + Material site per brand, built in-process.
+
+The pipeline, in order: load and validate every fact, run every check,
+render every page of every brand, and only then write. Each site is built
+into a staging folder; ``publish`` validates the whole tree and swaps it in.
+A failure at any step leaves the published output as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+
+from .check import run_checks
+from .errors import BuildError, FactError, Finding
+from .load import load_file
+from .model import Brand
+from .project import Project, load_project
+from .publish import publish, staging_dir, validate_site
+from .render import PAGE_TITLES, environment, render_brand
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    brands: list[str]
+    warnings: list[Finding]
+
+
+def build_project(root: Path | str = ".", out: Path | str | None = None, slugs=None) -> BuildResult:
+    """Load, check, render and build; publish into ``out`` (default ``root/site``) only if every brand succeeded."""
+    project = load_project(root)
+    return build(project, Path(out) if out is not None else Path(root) / "site", slugs)
+
+
+def build(project: Project, out: Path, slugs=None) -> BuildResult:
+    selected = project.select(slugs)
+    findings = run_checks(project)
+    errors = [f for f in findings if f.is_error]
+    if errors:
+        raise FactError(errors)
+    base = load_base_config(project)
+
+    # Render every page of every brand before writing anything.
+    env = environment(project.templates_dir)
+    rendered: dict[str, dict[str, str]] = {}
+    problems: list[Finding] = []
+    for slug in selected:
+        try:
+            rendered[slug] = render_brand(env, slug, project.brands[slug], project.vendors)
+        except FactError as exc:
+            problems.extend(exc.findings)
+    if problems:
+        raise FactError(problems)
+
+    with staging_dir(out) as stage, tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
+        for slug in selected:
+            build_site(project.brands[slug], slug, rendered[slug], base, Path(work) / slug, stage / slug)
+        for slug in selected:
+            validate_site(stage / slug, list(rendered[slug]), forbidden=[work, str(stage)])
+        publish(stage, out, rebuilt=selected)
+    return BuildResult(out=out, brands=selected, warnings=[f for f in findings if not f.is_error])
+
+
+def load_base_config(project: Project) -> dict:
+    """The shared mkdocs.yml, read safely (duplicate keys refused) and with YAML's usual types."""
+    path = project.mkdocs_base
+    if not path.is_file():
+        raise BuildError(f"{path}: the shared MkDocs settings file is missing; restore mkdocs.yml.")
+    load_file(path, "mkdocs.yml")  # the fact loader's checks: no tags, no duplicates, bounded
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def brand_config(brand: Brand, slug: str, pages: list[str], base: dict, docs: Path, site: Path) -> dict:
+    """The MkDocs config of one brand: the shared base plus the brand's name, address, navigation and colours."""
+    config = copy.deepcopy(base)
+    config.update(
+        site_name=brand.name,
+        docs_dir=str(docs),
+        site_dir=str(site),
+        nav=[{("Home" if page == "index" else PAGE_TITLES[page]): f"{page}.md"} for page in pages],
+    )
+    if brand.domain:
+        config["site_url"] = f"https://{brand.domain}/"
+    theme = config.setdefault("theme", {"name": "material"})
+    theme["custom_dir"] = str(THEME_DIR)
+    for scheme in theme.get("palette") or [{}]:
+        scheme.update(primary=brand.theme.primary, accent=brand.theme.accent)
+    return config
+
+
+def build_site(brand: Brand, slug: str, pages: dict[str, str], base: dict, work: Path, site: Path) -> None:
+    """Write one brand's Markdown and config into ``work`` and build its site into ``site``."""
+    docs = work / "docs"
+    docs.mkdir(parents=True)
+    for page, markdown in pages.items():
+        (docs / f"{page}.md").write_text(markdown, encoding="utf-8")
+    config_path = work / "mkdocs.yml"
+    # MkDocs reads its config with PyYAML's unsafe loader: safe_dump writes nothing it could execute.
+    config_path.write_text(yaml.safe_dump(brand_config(brand, slug, list(pages), base, docs, site),
+                                          sort_keys=True, allow_unicode=True), encoding="utf-8")
+    with _mkdocs_log() as messages, _source_date_epoch(brand):
+        try:
+            config = load_config(config_file=str(config_path))
+            mkdocs_build(config)
+        except (MkDocsException, OSError, yaml.YAMLError) as exc:
+            detail = "; ".join(messages) or str(exc)
+            raise BuildError(f"the site for brand '{slug}' did not build: {detail}. Nothing was published.") from exc
+    if messages:  # strict mode should have aborted; never publish a site MkDocs complained about
+        raise BuildError(f"the site for brand '{slug}' built with warnings: {'; '.join(messages)}. "
+                         "Nothing was published.")
+
+
+@contextlib.contextmanager
+def _mkdocs_log() -> Iterator[list[str]]:
+    """Collect MkDocs' warnings instead of printing them; they become the build error's message."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("mkdocs")
+    handler = Collect(logging.WARNING)
+    saved = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = saved
+
+
+@contextlib.contextmanager
+def _source_date_epoch(brand: Brand) -> Iterator[None]:
+    """Pin MkDocs' build clock: SOURCE_DATE_EPOCH if set, else the brand's newest date, else the epoch."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    dates = [d for d in (brand.dates.last_updated, brand.dates.effective) if d]
+    moment = dt.datetime.combine(max(dates), dt.time(), dt.timezone.utc) if dates else None
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()) if moment else 0)
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+

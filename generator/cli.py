@@ -1,0 +1,147 @@
+"""The ``legalsite`` command: a thin layer over the library.
+
+Exit codes: 0 ok, 1 bad facts or a failed build, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .check import RULES, run_checks
+from .errors import LegalsiteError, Finding
+from .project import load_project
+
+
+def _report(func):
+    """Turn legalsite errors into their messages and exit code; tracebacks only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        try:
+            return func(*args, **kwargs)
+        except LegalsiteError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            ctx.exit(exc.exit_code)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception:  # a bug in legalsite, not in the facts
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.echo("legalsite: internal error (this is a bug in legalsite, not in your facts). "
+                       "Run again with --debug for the details and report them.", err=True)
+            click.echo("".join(traceback.format_exception_only(*sys.exc_info()[:2])).strip(), err=True)
+            ctx.exit(1)
+
+    return wrapper
+
+
+def _print(findings: list[Finding]) -> None:
+    for finding in findings:
+        click.echo(str(finding), err=finding.is_error)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="legalsite")
+@click.option("-C", "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The project folder (the one holding content/, templates/ and mkdocs.yml).")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
+    """Build privacy, cookie and security sites for every brand from the facts in content/.
+
+    \b
+    Example:
+        legalsite check
+        legalsite build
+    """
+    ctx.obj = project_dir
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to publish the sites (default: site/ in the project).")
+@click.argument("brands", nargs=-1)
+@click.pass_obj
+@_report
+def build(project_dir: Path, out: Path | None, brands: tuple[str, ...]) -> None:
+    """Check the facts and build one site per brand into site/<brand>/.
+
+    Nothing is published unless every brand builds and validates; a failed
+    build leaves the previous site/ untouched.
+
+    \b
+    Examples:
+        legalsite build
+        legalsite build --out public linkrapi idclinks
+    """
+    from .build import build_project
+
+    result = build_project(project_dir, out, list(brands))
+    click.echo(f"Built {len(result.brands)} site(s) into {result.out}: {', '.join(result.brands)}.")
+    if result.warnings:
+        click.echo(f"{len(result.warnings)} fact(s) are not given and their passages are left out; "
+                   "'legalsite check' lists them.")
+
+
+@cli.command()
+@click.option("--list-rules", is_flag=True, help="List every rule with its severity and description, then exit.")
+@click.pass_obj
+@_report
+def check(project_dir: Path, list_rules: bool) -> None:
+    """Validate the facts and report every error and gap, without building.
+
+    Errors (exit 1) must be fixed before a build; warnings name facts the
+    seed policies leave out.
+
+    \b
+    Example:
+        legalsite check
+    """
+    if list_rules:
+        for r in RULES.values():
+            click.echo(f"{r.id:<26} {r.severity:<8} {r.description}")
+        return
+    findings = run_checks(load_project(project_dir))
+    _print(findings)
+    errors = sum(f.is_error for f in findings)
+    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in {project_dir.resolve().name}/content.")
+    if errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("brand")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 to serve on (0 picks a free one).")
+@click.pass_obj
+@_report
+def serve(project_dir: Path, brand: str, port: int) -> None:
+    """Preview one brand on http://127.0.0.1:PORT/, rebuilding on every change.
+
+    Edits to content/, templates/ or mkdocs.yml rebuild the site and reload
+    the browser. Bad facts are printed and the last good site stays up.
+
+    \b
+    Example:
+        legalsite serve linkrapi
+    """
+    from .serve import serve as run
+
+    run(project_dir, brand, port=port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for the console script and ``python -m generator``."""
+    try:
+        cli.main(args=argv, prog_name="legalsite", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0

@@ -1,0 +1,60 @@
+"""One error base for legalsite, and the finding every stage reports.
+
+A finding is what a compiler or linter prints: ``path:line:col: severity[rule] message``.
+Loading, validation, checks and the build all speak in findings, so that CI
+annotations and a lawyer reading the terminal see one format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A problem with a fact, pinned to the place in a file where it can be fixed."""
+
+    path: str
+    line: int
+    column: int
+    severity: str  # "error" or "warning"
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.severity}[{self.rule}] {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class LegalsiteError(Exception):
+    """Base of every error legalsite reports to a user; the CLI prints it without a traceback."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        return [str(self)]
+
+
+class FactError(LegalsiteError):
+    """Facts that cannot be used: one or more error findings, all reported together."""
+
+    def __init__(self, findings: Iterable[Finding]):
+        self.findings = sorted(findings)
+        super().__init__("\n".join(str(f) for f in self.findings))
+
+    def lines(self) -> list[str]:
+        return [str(f) for f in self.findings]
+
+
+class BuildError(LegalsiteError):
+    """A site could not be built or validated; nothing was published."""
+
+
+class UsageError(LegalsiteError):
+    """The command was called with something that does not exist (an unknown brand, say)."""
+
+    exit_code = 2

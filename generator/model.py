@@ -1,0 +1,330 @@
+"""The typed facts: what a legal team may write in ``content/``.
+
+Every field carries:
+- a description, in words a lawyer uses; errors, the JSON Schema and the docs quote it;
+- ``pages``: the pages that must show the fact (a test checks each one does);
+- ``expected``: leaving it out is a gap that ``legalsite check`` reports.
+
+Unknown keys are refused. Values arrive from the loader as strings and are
+converted here, so ``010`` in a text field stays ``010``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+PAGES = ("index", "privacy", "cookies", "security")
+
+
+def fact(description: str, *, pages: tuple[str, ...] = (), expected: bool = False, default: Any = None,
+         phrase: str | None = None, examples: list | None = None, **kwargs) -> Any:
+    """Declare one fact field: its description, the pages that show it, and whether its absence is a gap."""
+    extra: dict[str, Any] = {"pages": list(pages)}
+    if expected:
+        extra["expected"] = True
+    if phrase:
+        extra["phrase"] = phrase  # what a page says when a yes/no fact is yes
+    if "default_factory" not in kwargs:
+        kwargs["default"] = default
+    return Field(description=description, json_schema_extra=extra, examples=examples, **kwargs)
+
+
+def fact_name(info) -> str:
+    """A field's description as a noun phrase for a sentence: "the retention of this category"."""
+    words = re.sub(r"\s*\([^()]*\)\.?$", "", info.description or "").rstrip(".")
+    words = re.sub(r", written YYYY-MM-DD$", "", words)
+    return words[:1].lower() + words[1:]
+
+
+def required(description: str, *, pages: tuple[str, ...] = (), examples: list | None = None, **kwargs) -> Any:
+    return Field(..., description=description, json_schema_extra={"pages": list(pages)}, examples=examples, **kwargs)
+
+
+class Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+def _nonblank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("this is blank; write the text, or remove the line")
+    return value
+
+
+def _pattern(regex: str, what: str, example: str):
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"'{value}' is not {what}; write it like {example}")
+        return value
+
+    return AfterValidator(check)
+
+
+Text = Annotated[str, AfterValidator(_nonblank)]
+Id = Annotated[str, _pattern(r"[a-z0-9][a-z0-9_-]*", "a short lowercase id", "'api_logs' (letters, digits, - and _)")]
+Email = Annotated[str, _pattern(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", "an email address",
+                                "privacy@example.com")]
+Domain = Annotated[str, _pattern(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}", "a domain name", "example.com")]
+Url = Annotated[str, _pattern(r"(https://[^\s<>\"]+|mailto:[^\s<>\"]+)", "an https:// or mailto: address",
+                              "https://example.com/privacy")]
+Count = Annotated[int, Field(gt=0)]
+Page = Literal["privacy", "cookies", "security"]
+
+
+# --- vendors ---------------------------------------------------------------
+
+class Vendor(Fact):
+    """One company that processes data for at least one brand."""
+
+    id: Id = required("The short id brands use to refer to this vendor.", examples=["stripe"])
+    name: Text = required("The vendor's legal name, as the seed policy gives it.", pages=("privacy", "security"),
+                          examples=["Stripe, Inc."])
+    service: Text = required("What the vendor does, in a few words.", pages=("security",),
+                             examples=["Payment processing"])
+    website: Url | None = fact("The vendor's website.", pages=("security",), expected=True)
+    privacy_policy: Url | None = fact("Where the vendor's own privacy policy is published.", pages=("privacy", "security"))
+    locations: list[Text] = fact("Where the vendor processes data, when the seed says so.", pages=("security",),
+                                 default_factory=list)
+    notes: list[Text] = fact("Further facts about the vendor that hold for every brand that uses it.",
+                             pages=("privacy", "security"), default_factory=list)
+
+
+class VendorRegistry(Fact):
+    vendors: list[Vendor] = required("Every vendor or subprocessor any brand uses.")
+
+
+# --- one brand -------------------------------------------------------------
+
+class Theme(Fact):
+    primary: Text = required("The primary colour, as a Material for MkDocs colour name.", examples=["indigo"])
+    accent: Text = required("The accent colour, as a Material for MkDocs colour name.", examples=["amber"])
+
+
+class Dates(Fact):
+    last_updated: dt.date | None = fact("The date the policy was last updated, written YYYY-MM-DD.",
+                                        pages=("index", "privacy", "cookies", "security"), expected=True)
+    effective: dt.date | None = fact("The date the current policy took effect, written YYYY-MM-DD.", pages=("privacy",),
+                                     expected=True)
+
+
+class Definition(Fact):
+    term: Text = required("The word the policy defines.", pages=("privacy",), examples=["Customers"])
+    meaning: Text = required("What the word means in this policy.", pages=("privacy",))
+
+
+class Duration(Fact):
+    amount: Count = required("The number of hours, days, months or years.", pages=("privacy",), examples=[90])
+    unit: Literal["hours", "days", "months", "years"] = required("The unit of time.", pages=("privacy",))
+
+
+class Retention(Fact):
+    """How long one category of data is kept. Rendered as one sentence."""
+
+    applies_to: Text | None = fact("The part of the category the rule covers, if not all of it.", pages=("privacy",))
+    statement: Text | None = fact("Retention said in words, where it is not a period (\"not persisted by default\").",
+                                  pages=("privacy",))
+    condition: Text | None = fact("Kept while this holds (\"your account is open\").", pages=("privacy",))
+    period: Duration | None = fact("How long the data is kept.", pages=("privacy",))
+    up_to: bool = fact("Whether the period is a maximum (\"up to 90 days\") rather than exact.", pages=("privacy",),
+                       default=True, phrase="up to")
+    after: Text | None = fact("The event the period counts from (\"account deletion\").", pages=("privacy",))
+    until: Text | None = fact("The event that ends retention (\"you delete your account\").", pages=("privacy",))
+    reason: Text | None = fact("Why the data is kept that long (\"as required by tax regulations\").",
+                               pages=("privacy",))
+    unless: Text | None = fact("The exception to the period (\"deletion is requested\").", pages=("privacy",))
+    then: Text | None = fact("What happens to the data at the end (\"purged\").", pages=("privacy",))
+
+
+class DataCategory(Fact):
+    id: Id = required("A short id for this category, used by vendors' 'shares' lists.", examples=["api_logs"])
+    name: Text = required("The category's name as the policy shows it.", pages=("privacy",),
+                          examples=["API usage logs"])
+    items: list[Text] = fact("The list of data in this category.", pages=("privacy",), default_factory=list,
+                             expected=True)
+    source: Text | None = fact("How or when the data is collected.", pages=("privacy",))
+    details: list[Text] = fact("Further statements about this category.", pages=("privacy",), default_factory=list)
+    purposes: list[Text] = fact("Why this category is collected.", pages=("privacy",), default_factory=list)
+    retention: Retention | None = fact("The retention of this category (how long it is kept).", pages=("privacy",), expected=True)
+
+
+class UseOfData(Fact):
+    purposes: list[Text] = fact("The purposes the brand uses personal data for.", pages=("privacy",), default_factory=list,
+                                expected=True)
+    limits: list[Text] = fact("What the brand promises not to do with the data.", pages=("privacy",),
+                              default_factory=list)
+
+
+class VendorUse(Fact):
+    vendor: Id = required("The id of a vendor in content/vendors.yaml.", pages=("privacy", "security"),
+                          examples=["stripe"])
+    role: Literal["subprocessor", "recipient"] = fact(
+        "'subprocessor' for a provider that processes data for the brand; 'recipient' for a service the brand "
+        "sends data to on the user's behalf.", default="subprocessor")
+    purpose: Text = required("What this brand uses the vendor for.", pages=("privacy", "security"))
+    shares: list[Id] = fact("Ids of the data categories this brand shares with the vendor.",
+                            pages=("privacy", "security"), default_factory=list)
+
+
+class VendorGroup(Fact):
+    name: Text = required("The kind of provider, where the seed names no company (\"Infrastructure providers\").",
+                          pages=("privacy", "security"))
+    purpose: Text = required("What these providers do for the brand.", pages=("privacy", "security"))
+    includes: list[Id] = fact("Ids of vendors the policy names as examples of this kind.",
+                              pages=("privacy", "security"), default_factory=list)
+    shares: list[Id] = fact("Ids of the data categories shared with these providers.", pages=("privacy", "security"),
+                            default_factory=list)
+    details: list[Text] = fact("Further statements about these providers.", pages=("privacy", "security"),
+                               default_factory=list)
+
+
+class Sharing(Fact):
+    statements: list[Text] = fact("General promises about sharing (\"We do not sell your personal data.\").",
+                                  pages=("privacy",), default_factory=list)
+    vendors: list[VendorUse] = fact("The list of named vendors this brand shares data with.", pages=("privacy", "security"),
+                                    default_factory=list, expected=True)
+    groups: list[VendorGroup] = fact("Kinds of providers the brand shares data with without naming them.",
+                                     pages=("privacy", "security"), default_factory=list)
+    terms: Text | None = fact("What binds the vendors (\"each is bound by a Data Processing Agreement\").",
+                              pages=("privacy", "security"))
+    list_page: Page | None = fact("The page the policy says holds the subprocessor list.", pages=("privacy",))
+    change_notice: Duration | None = fact("How far ahead customers are told of a subprocessor change.",
+                                          pages=("privacy", "security"))
+    legal_requests: Text | None = fact("How the brand answers demands from authorities.", pages=("privacy",))
+
+
+class AccountDeletion(Fact):
+    removes: list[Text] = required("What deleting an account removes.", pages=("privacy",))
+    may_keep: Text | None = fact("What may be kept after deletion (\"Anonymized usage logs\").", pages=("privacy",))
+    kept_as: Id | None = fact("Id of the data category whose retention applies to what is kept.",
+                              pages=("privacy",))
+
+
+class Cookie(Fact):
+    name: Text | None = fact("The name of the cookie or storage key.", pages=("cookies",), expected=True)
+    storage: Literal["cookie", "local storage"] = fact("Where the browser keeps it.", pages=("privacy", "cookies"),
+                                                       default="cookie")
+    provider: Id = required("Who sets it: the brand's own slug, or the id of one of its vendors.",
+                            pages=("privacy", "cookies"))
+    purpose: Text = required("What it is for.", pages=("privacy", "cookies"))
+    category: Literal["essential", "functional", "analytics", "advertising"] = required(
+        "Its consent category.", pages=("privacy", "cookies"))
+    duration: Text | None = fact("The lifetime of the cookie or storage entry (\"session\", \"1 year\").", pages=("cookies",), expected=True)
+
+
+class CookiePolicy(Fact):
+    not_used: list[Text] = fact("Kinds of cookies or tracking the brand says it does not use.",
+                                pages=("privacy", "cookies"), default_factory=list)
+    controls: Text | None = fact("How a visitor controls cookies.", pages=("privacy", "cookies"))
+
+
+class Security(Fact):
+    summary: Text | None = fact("The general security commitment.", pages=("privacy", "security"))
+    measures: list[Text] = fact("The list of security measures the brand states.", pages=("privacy", "security"),
+                                default_factory=list, expected=True)
+    limits: Text | None = fact("What the brand says security cannot guarantee.", pages=("privacy", "security"))
+    breach: Text | None = fact("What the brand does after a data breach.", pages=("privacy", "security"))
+
+
+class Right(Fact):
+    name: Text = required("The right (\"Access\").", pages=("privacy",))
+    description: Text | None = fact("What the right lets a person ask for.", pages=("privacy",))
+
+
+class Rights(Fact):
+    preface: Text | None = fact("Words before the list (\"Depending on your jurisdiction\").", pages=("privacy",))
+    items: list[Right] = fact("The list of rights a person has.", pages=("privacy",), default_factory=list, expected=True)
+    when: Text | None = fact("When the rights can be used (\"at any time\").", pages=("privacy",))
+    response: Duration | None = fact("The time within which the brand answers a rights request.", pages=("privacy",),
+                                     expected=True)
+    verification: Text | None = fact("What the brand may ask to confirm who is asking.", pages=("privacy",))
+    complaints: Text | None = fact("Where a person may complain to a supervisory authority.", pages=("privacy",))
+    end_users: Text | None = fact("What people whose data a customer sent should do.", pages=("privacy",))
+
+
+class Transfers(Fact):
+    statements: list[Text] = fact("How data moves across borders.", pages=("privacy",), default_factory=list)
+    safeguards: list[Text] = fact("The legal safeguards relied on (\"standard contractual clauses\").",
+                                  pages=("privacy",), default_factory=list)
+    safeguards_when: Text | None = fact("When those safeguards are used (\"where required by law\").",
+                                        pages=("privacy",))
+
+
+class Children(Fact):
+    minimum_age: Count = required("The age below which the service is not directed at children.", pages=("privacy",))
+    local_minimum_age: Count | None = fact("A higher minimum age that applies under some local laws.",
+                                           pages=("privacy",))
+    statement: Text | None = fact("What the brand says about collecting children's data.", pages=("privacy",))
+    on_report: Text | None = fact("What the brand does when told a child's data was collected.", pages=("privacy",))
+
+
+class PolicyChanges(Fact):
+    statements: list[Text] = fact("How the brand handles changes to the policy.", pages=("privacy",),
+                                  default_factory=list)
+    material_notice: Duration | None = fact("The notice period before a material change takes effect.",
+                                            pages=("privacy",), expected=True)
+    notice_channel: Text | None = fact("How people are told of a material change (\"by email\").",
+                                       pages=("privacy",))
+
+
+class ResponseTime(Fact):
+    low: Count | None = fact("The low end, where the brand gives a range (24 in \"24–48 hours\").", pages=("privacy",))
+    high: Count = required("The time within which the brand answers.", pages=("privacy",))
+    unit: Literal["hours", "days"] = required("Hours or days.", pages=("privacy",))
+    business_days: bool = fact("Whether only business days count.", pages=("privacy",), default=False,
+                               phrase="business days")
+    typical: bool = fact("Whether this is typical rather than promised.", pages=("privacy",), default=False,
+                         phrase="typically")
+
+
+class Contact(Fact):
+    email: Email | None = fact("The email address for privacy questions and requests.", pages=("privacy", "index"),
+                               expected=True)
+    channels: list[Text] = fact("Other ways to reach the brand (\"the contact form on our website\").",
+                                pages=("privacy",), default_factory=list)
+    instructions: Text | None = fact("How to write (\"put 'privacy' in the subject line\").", pages=("privacy",))
+    response_time: ResponseTime | None = fact("How soon the brand answers.", pages=("privacy",))
+    note: Text | None = fact("Anything else the brand says about contacting it.", pages=("privacy",))
+
+
+class RelatedPolicy(Fact):
+    name: Text = required("The other policy's title.", pages=("privacy",), examples=["Takedown Policy"])
+    purpose: Text = required("What a reader would go there for.", pages=("privacy",))
+    url: Url | None = fact("The address where the other policy is published.", pages=("privacy",), expected=True)
+
+
+class Brand(Fact):
+    """Everything one brand's legal pages say."""
+
+    name: Text = required("The brand's name as its policies write it.", pages=PAGES, examples=["LinkrAPI"])
+    domain: Domain | None = fact("The brand's main domain (the site's address is built from it).",
+                                 pages=("privacy",), expected=True, examples=["linkrapi.com"])
+    theme: Theme = required("The brand's colours.")
+    dates: Dates = fact("The policy's dates.", default_factory=Dates)
+    introduction: list[Text] = fact("The brand's own opening paragraphs.", pages=("privacy",), default_factory=list)
+    scope: list[Text] = fact("What the policy covers (\"our REST API\").", pages=("privacy",), default_factory=list,
+                             expected=True)
+    definitions: list[Definition] = fact("Words the policy defines.", pages=("privacy",), default_factory=list)
+    data_collection_note: Text | None = fact("A statement about collection as a whole.", pages=("privacy",))
+    data_collected: list[DataCategory] = fact("Each category of personal data collected.", pages=("privacy",),
+                                              default_factory=list, expected=True)
+    use: UseOfData = fact("How the data is used.", default_factory=UseOfData)
+    sharing: Sharing = fact("Who the data is shared with.", default_factory=Sharing)
+    retention_summary: Text | None = fact("The general retention rule.", pages=("privacy",))
+    account_deletion: AccountDeletion | None = fact("What happens when an account is deleted.", pages=("privacy",))
+    cookies: list[Cookie] = fact("The cookies and local storage entries the brand uses.", pages=("cookies", "privacy"),
+                                 default_factory=list, expected=True)
+    cookie_policy: CookiePolicy = fact("What the brand says about cookies overall.", default_factory=CookiePolicy)
+    security: Security = fact("How the data is protected.", default_factory=Security)
+    rights: Rights = fact("The rights people have over their data.", default_factory=Rights)
+    transfers: Transfers | None = fact("What the brand says about international transfers of data.", pages=("privacy",), expected=True)
+    children: Children | None = fact("What the brand says about children's privacy.", pages=("privacy",), expected=True)
+    changes_policy: PolicyChanges = fact("How changes to the policy are made and announced.",
+                                         default_factory=PolicyChanges)
+    contact: Contact = fact("How to reach the brand about privacy.", default_factory=Contact)
+    related_policies: list[RelatedPolicy] = fact("Other policies the privacy policy points to.", pages=("privacy",),
+                                                 default_factory=list)

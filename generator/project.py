@@ -1,0 +1,216 @@
+"""A Project: one folder's content/, templates/ and mkdocs.yml, loaded and validated as a whole.
+
+Every file is read and validated before anything is reported, so one run
+lists every problem in every file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import FactError, Finding, UsageError
+from .load import Document, load_file
+from .model import Brand, Vendor, VendorRegistry, fact_name
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+@dataclass
+class Project:
+    """The facts of every brand, with the documents they came from."""
+
+    root: Path
+    vendors: dict[str, Vendor]
+    brands: dict[str, Brand]  # slug → facts, in slug order
+    documents: dict[str, Document] = field(default_factory=dict)  # "vendors" or a slug → its document
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def mkdocs_base(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    def brand_path(self, slug: str) -> str:
+        return f"content/brands/{slug}.yaml"
+
+    def select(self, slugs: list[str] | tuple[str, ...] | None) -> list[str]:
+        """The brands to work on: all of them, or the named ones (each must exist)."""
+        if not slugs:
+            return list(self.brands)
+        unknown = [s for s in slugs if s not in self.brands]
+        if unknown:
+            known = ", ".join(self.brands) or "none"
+            raise UsageError(f"no brand named {', '.join(repr(s) for s in unknown)}; the brands are: {known}.")
+        return list(dict.fromkeys(slugs))
+
+
+def load_project(root: Path | str = ".") -> Project:
+    """Load and validate every fact file under ``root/content``; raise FactError listing every problem."""
+    root = Path(root)
+    content = root / "content"
+    problems: list[Finding] = []
+    if not (content / "brands").is_dir() or not (content / "vendors.yaml").is_file():
+        raise UsageError(f"{root.resolve()} is not a legalsite project: it needs content/vendors.yaml and "
+                         "content/brands/<slug>.yaml. Run legalsite from the project folder, or pass --project DIR.")
+
+    documents: dict[str, Document] = {}
+    registry = _validated(VendorRegistry, content / "vendors.yaml", "content/vendors.yaml", documents, "vendors",
+                          problems)
+    brands: dict[str, Brand] = {}
+    for path in sorted((content / "brands").iterdir()):
+        shown = f"content/brands/{path.name}"
+        if path.suffix in (".yml", ".json") or (path.suffix == ".yaml" and not SLUG.fullmatch(path.stem)):
+            problems.append(Finding(shown, 1, 1, "error", "brand-file-name",
+                                    "brand files are named <slug>.yaml with a lowercase slug such as 'acme-eu'; "
+                                    "rename this file."))
+            continue
+        if path.suffix != ".yaml":
+            continue
+        brand = _validated(Brand, path, shown, documents, path.stem, problems)
+        if brand is not None:
+            brands[path.stem] = brand
+
+    vendors: dict[str, Vendor] = {}
+    if registry is not None:
+        doc = documents["vendors"]
+        for index, vendor in enumerate(registry.vendors):
+            if vendor.id in vendors:
+                problems.append(doc.finding(("vendors", index, "id"), f"the vendor id '{vendor.id}' is used twice; "
+                                            "give each vendor its own id.", rule="vendor-duplicate"))
+            vendors[vendor.id] = vendor
+    if problems:
+        raise FactError(problems)
+    return Project(root=root, vendors=vendors, brands=brands, documents=documents)
+
+
+def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list):
+    try:
+        doc = load_file(path, shown)
+    except FactError as exc:
+        problems.extend(exc.findings)
+        return None
+    documents[key] = doc
+    problems.extend(doc.problems)
+    if not isinstance(doc.data, dict):
+        problems.append(doc.finding((), "this file must be a list of facts written as 'name: value' lines.",
+                                    rule="fact-type"))
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_explain(model, doc, error) for error in exc.errors(include_url=False))
+        return None
+
+
+# --- turning pydantic's errors into sentences a lawyer can act on ----------
+
+_EXAMPLES = {
+    "int": "a whole number such as 30",
+    "date": "a date written YYYY-MM-DD, such as 2026-03-26",
+    "bool": "true or false",
+    "list": "a list, one '- item' per line",
+    "dict": "facts written as 'name: value' lines, indented under this one",
+    "str": "text, such as 'Account information'",
+}
+
+
+def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Finding:
+    loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+    kind = error["type"]
+    what = _describe(model, loc)
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        known = _known_keys(model, loc[:-1])
+        near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"did you mean '{near[0]}'?" if near else f"the facts allowed here are: {', '.join(known)}."
+        return doc.finding(loc, f"'{key}' is not a fact legalsite knows here; {hint}", rule="fact-unknown", key=True)
+    if kind == "missing":
+        return doc.finding(loc[:-1], f"{what} is missing; add '{loc[-1]}:' here.", rule="fact-missing")
+    if kind.startswith("int") or kind == "greater_than":
+        if kind == "greater_than":
+            return doc.finding(loc, f"{what} must be more than {error['ctx']['gt']}; '{given}' is not.",
+                               rule="fact-type")
+        return doc.finding(loc, f"{what} must be {_EXAMPLES['int']}; '{_short(given)}' is not.", rule="fact-type")
+    if kind.startswith("date"):
+        return doc.finding(loc, f"{what} must be {_EXAMPLES['date']}; '{_short(given)}' is not.", rule="fact-type")
+    if kind.startswith("bool"):
+        return doc.finding(loc, f"{what} must be {_EXAMPLES['bool']}; '{_short(given)}' is not.", rule="fact-type")
+    if kind in ("list_type", "dict_type", "string_type", "model_type", "model_attributes_type"):
+        expected = {"list_type": "list", "dict_type": "dict", "string_type": "str"}.get(kind, "dict")
+        return doc.finding(loc, f"{what} must be {_EXAMPLES[expected]}; found {_kind_of(given)}.", rule="fact-type")
+    if kind == "literal_error":
+        return doc.finding(loc, f"{what} must be one of {error['ctx']['expected']}; '{_short(given)}' is not.",
+                           rule="fact-value")
+    if kind == "value_error":
+        message = str(error["ctx"].get("error", error["msg"]))
+        return doc.finding(loc, f"{what}: {message}.", rule="fact-value")
+    return doc.finding(loc, f"{what}: {error['msg']}.", rule="fact-value")
+
+
+def _is_union_tag(part) -> bool:
+    return isinstance(part, str) and ("[" in part or part in ("function-after", "constrained-str"))
+
+
+def _field_at(model: type[BaseModel], loc: tuple):
+    """The (model, field name, FieldInfo) that ``loc`` points into, following nested models and lists."""
+    current: Any = model
+    info = None
+    name = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        sub = _model_of(current)
+        if sub is None or part not in sub.model_fields:
+            return None, None, None
+        name, info = part, sub.model_fields[part]
+        current = info.annotation
+    return current, name, info
+
+
+def _model_of(annotation) -> type[BaseModel] | None:
+    """The model class inside an annotation such as ``list[Cookie] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _describe(model: type[BaseModel], loc: tuple) -> str:
+    """Name a fact in words: "the retention period of this category (data_collected → item 3 → retention)"."""
+    _, name, info = _field_at(model, loc)
+    where = " → ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in loc) or "this file"
+    if info is None or not info.description:
+        return f"'{where}'"
+    return f"{fact_name(info)} ({where})"
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    target = _model_of(_field_at(model, loc)[0]) if loc else model
+    return sorted(target.model_fields) if target else []
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _kind_of(value) -> str:
+    if isinstance(value, dict):
+        return "a group of 'name: value' facts"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"the text '{_short(value)}'"

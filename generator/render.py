@@ -1,0 +1,200 @@
+"""Facts → Markdown, one page per template per brand.
+
+Every ``{{ value }}`` passes through ``finalize``: facts are shown in words
+(dates as "March 26, 2026"), and any HTML or Markdown inside a fact is escaped,
+so a fact can never become markup or a link. Templates cannot opt out: the
+``safe`` filter is removed. Undefined names and missing facts stop the render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import traceback
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import FactError, Finding
+from .model import Brand, Duration, Vendor
+
+PAGE_TEMPLATES = {"index": "index.md.j2", "privacy": "privacy.md.j2", "cookies": "cookies.md.j2",
+                  "security": "security.md.j2"}
+PAGE_TITLES = {"index": "Legal", "privacy": "Privacy Policy", "cookies": "Cookie Policy",
+               "security": "Security"}
+
+# Characters Python-Markdown removes meaning from with a backslash (plus '|' for tables).
+_BACKSLASH = set("\\`*_{}[]()#+-.!|>")
+# Characters with no backslash escape: written as character references.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", "~": "&#126;", "^": "&#94;", "=": "&#61;", ":": "&#58;"}
+
+
+def display(value: Any) -> str:
+    """A fact in the words a page shows it with."""
+    if isinstance(value, dt.date):
+        return f"{value:%B} {value.day}, {value.year}"
+    if isinstance(value, Duration):
+        unit = value.unit[:-1] if value.amount == 1 else value.unit
+        return f"{value.amount} {unit}"
+    return str(value)
+
+
+def md_escape(text: str) -> str:
+    """Make text appear literally in Markdown: no markup, no links, no new blocks."""
+    text = " ".join(text.split())  # a fact never starts a new line, so never a new block
+    return "".join("\\" + c if c in _BACKSLASH else _ENTITIES.get(c, c) for c in text)
+
+
+class MissingFact(jinja2.TemplateRuntimeError):
+    """A template printed a fact that is not there (None)."""
+
+
+def _finalize(value: Any) -> Markup:
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        raise MissingFact("the template prints a fact that this brand leaves out; "
+                          "wrap the passage in {% if ... %} so it is omitted")
+    return Markup(md_escape(display(value)))
+
+
+def _join(items: Iterable[Any], separator: str = ", ", last: str | None = None) -> Markup:
+    """Join facts escaped; ``last`` joins the final pair ("a, b and c")."""
+    parts = [_finalize(i) for i in items]
+    if last is not None and len(parts) == 2:
+        return Markup(parts[0] + " " + last.lstrip(", ") + parts[1])  # no serial comma for two
+    if last is not None and len(parts) > 2:
+        return Markup(separator.join(parts[:-1]) + last + parts[-1])
+    return Markup(separator.join(parts))
+
+
+def _sentence(value: Any) -> Markup:
+    """A fact as a sentence: capital first letter, closing full stop."""
+    text = _capitalize(value)
+    if not text.rstrip("\\").endswith((".", "!", "?", ":", "&#58;")):
+        text += Markup(".")
+    return text
+
+
+def _capitalize(value: Any) -> Markup:
+    """Capital first letter; the rest as written."""
+    text = _finalize(value)
+    return Markup(text[:1].upper() + text[1:])
+
+
+def _iso(value: dt.date) -> Markup:
+    """A date as YYYY-MM-DD, for front matter."""
+    return Markup(value.isoformat())
+
+
+def _extract(key: str, mapping: dict) -> Any:
+    """``ids|map("extract", vendors)``: look each id up."""
+    return mapping[key]
+
+
+def _link(text: Any, url: str) -> Markup:
+    """A Markdown link; the model already allows only https:// and mailto: addresses."""
+    if not re.fullmatch(r"(https://|mailto:)[^\s<>\"]+", url):
+        raise jinja2.TemplateRuntimeError(f"refusing to link to {url!r}: only https:// and mailto: addresses")
+    target = url.replace("(", "%28").replace(")", "%29")
+    return Markup(f"[{_finalize(text)}](<{target}>)")
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    """The Jinja environment every page is rendered with."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,  # makes macro output Markup, so finalize leaves it alone
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    for unsafe in ("safe", "urlize", "format", "indent", "wordwrap", "xmlattr", "tojson"):
+        env.filters.pop(unsafe, None)
+    env.filters.update(join=_join, sentence=_sentence, capitalize=_capitalize, link=_link, iso=_iso,
+                       extract=_extract)
+    return env
+
+
+def tidy(markdown: str) -> str:
+    """Put blank lines where Markdown needs them, whatever the template's whitespace.
+
+    A paragraph right after a list item would become part of it, and a heading
+    must stand apart; templates stay readable without counting newlines.
+    """
+    out: list[str] = []
+    for line in markdown.splitlines():
+        if not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        if out and out[-1] != "":
+            prev = out[-1]
+            in_list = prev.startswith(("- ", "| ")) and line.startswith(prev[:2])
+            if line.startswith("#") or prev.startswith("#") or (prev.startswith(("- ", "| ")) and not in_list) \
+                    or (line.startswith(("- ", "| ")) and not prev.startswith(("- ", "| "))):
+                out.append("")
+        out.append(line.rstrip())
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def pages_for(brand: Brand) -> list[str]:
+    """The pages a brand publishes: only those its facts support."""
+    pages = ["index", "privacy"]
+    if brand.cookies:
+        pages.append("cookies")
+    pages.append("security")
+    return pages
+
+
+def render_brand(env: jinja2.Environment, slug: str, brand: Brand, vendors: dict[str, Vendor]) -> dict[str, str]:
+    """Render every page of one brand to Markdown; raise FactError naming template, line and brand."""
+    pages = pages_for(brand)
+    context = {
+        "brand": brand,
+        "slug": slug,
+        "pages": pages,
+        "titles": PAGE_TITLES,
+        "vendors": vendors,
+        "categories": {c.id: c for c in brand.data_collected},
+    }
+    out: dict[str, str] = {}
+    problems = []
+    for page in pages:
+        name = PAGE_TEMPLATES[page]
+        try:
+            out[page] = tidy(env.get_template(name).render(context, page=page, title=PAGE_TITLES[page]))
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Finding(f"templates/{exc.name or name}", exc.lineno or 1, 1, "error", "template-syntax",
+                                    f"{exc.message} (while rendering the {page} page of {slug})."))
+        except (jinja2.TemplateError, TypeError, AttributeError) as exc:
+            template, line = _template_line(exc, env, name)
+            problems.append(Finding(f"templates/{template}", line, 1, "error", "template-undefined",
+                                    f"while rendering the {page} page of brand '{slug}': {_reason(exc)}"))
+    if problems:
+        raise FactError(problems)
+    return out
+
+
+def _template_line(exc: BaseException, env: jinja2.Environment, fallback: str) -> tuple[str, int]:
+    """The template and line where rendering failed, read from Jinja's rewritten traceback."""
+    root = Path(env.loader.searchpath[0]).resolve()  # type: ignore[union-attr]
+    found = (fallback, 1)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_absolute() and path.resolve().parent == root and frame.lineno:
+            found = (path.name, frame.lineno)
+    return found
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        return (f"{exc.message}. The template reads a fact the model does not have; "
+                "fix the name, or guard the passage with {% if ... is defined %}.")
+    return f"{exc}."
