@@ -189,6 +189,8 @@ def _read_events(events, doc: Document, fail) -> None:
             return parent.loc + (len(parent.container),)
         if parent.key is None:
             return parent.loc + ("<key>",)
+        if isinstance(parent.key, _Duplicate):  # read but dropped: its marks must not replace the kept value's
+            return parent.loc + ("<duplicate>", str(parent.key))
         return parent.loc + (str(parent.key),)
 
     def check_tag(event) -> None:
@@ -236,7 +238,10 @@ def _syntax_finding(path: str, exc: yaml.MarkedYAMLError) -> Finding:
     mark = exc.problem_mark or exc.context_mark
     problem = (exc.problem or exc.context or "this is not valid YAML").strip()
     hint = "Check the indentation and quoting on this line."
-    if "\\t" in problem or "'\\t'" in problem or "tab" in problem:
+    if "quoted scalar" in (exc.context or "") and exc.context_mark:  # point at the quote, not at the end of the file
+        mark = exc.context_mark
+        hint = "The quote that starts here is never closed; end the text with the same quote mark."
+    elif "\\t" in problem or "'\\t'" in problem or "tab" in problem:
         hint = "Indent with spaces, not tabs."
     elif "mapping values are not allowed" in problem:
         hint = "A value that contains ': ' must be put in quotes, for example title: \"Note: this\"."

@@ -21,9 +21,11 @@ PAGES = ("index", "privacy", "cookies", "security")
 
 
 def fact(description: str, *, pages: tuple[str, ...] = (), expected: bool = False, default: Any = None,
-         phrase: str | None = None, examples: list | None = None, **kwargs) -> Any:
+         phrase: str | None = None, ref: str | None = None, examples: list | None = None, **kwargs) -> Any:
     """Declare one fact field: its description, the pages that show it, and whether its absence is a gap."""
     extra: dict[str, Any] = {"pages": list(pages)}
+    if ref:
+        extra["ref"] = ref  # an id of a "vendor", "category", "page" or "provider": pages show what it names
     if expected:
         extra["expected"] = True
     if phrase:
@@ -40,8 +42,12 @@ def fact_name(info) -> str:
     return words[:1].lower() + words[1:]
 
 
-def required(description: str, *, pages: tuple[str, ...] = (), examples: list | None = None, **kwargs) -> Any:
-    return Field(..., description=description, json_schema_extra={"pages": list(pages)}, examples=examples, **kwargs)
+def required(description: str, *, pages: tuple[str, ...] = (), ref: str | None = None, examples: list | None = None,
+             **kwargs) -> Any:
+    extra: dict[str, Any] = {"pages": list(pages)}
+    if ref:
+        extra["ref"] = ref
+    return Field(..., description=description, json_schema_extra=extra, examples=examples, **kwargs)
 
 
 class Fact(BaseModel):
@@ -130,8 +136,8 @@ class Retention(Fact):
                                   pages=("privacy",))
     condition: Text | None = fact("Kept while this holds (\"your account is open\").", pages=("privacy",))
     period: Duration | None = fact("How long the data is kept.", pages=("privacy",))
-    up_to: bool = fact("Whether the period is a maximum (\"up to 90 days\") rather than exact.", pages=("privacy",),
-                       default=True, phrase="up to")
+    up_to: bool | None = fact("Whether the period is a maximum (\"up to 90 days\"); write false for an exact period.",
+                              pages=("privacy",), phrase="up to")
     after: Text | None = fact("The event the period counts from (\"account deletion\").", pages=("privacy",))
     until: Text | None = fact("The event that ends retention (\"you delete your account\").", pages=("privacy",))
     reason: Text | None = fact("Why the data is kept that long (\"as required by tax regulations\").",
@@ -160,14 +166,14 @@ class UseOfData(Fact):
 
 
 class VendorUse(Fact):
-    vendor: Id = required("The id of a vendor in content/vendors.yaml.", pages=("privacy", "security"),
+    vendor: Id = required("The id of a vendor in content/vendors.yaml.", pages=("privacy", "security"), ref="vendor",
                           examples=["stripe"])
     role: Literal["subprocessor", "recipient"] = fact(
         "'subprocessor' for a provider that processes data for the brand; 'recipient' for a service the brand "
         "sends data to on the user's behalf.", default="subprocessor")
     purpose: Text = required("What this brand uses the vendor for.", pages=("privacy", "security"))
     shares: list[Id] = fact("Ids of the data categories this brand shares with the vendor.",
-                            pages=("privacy", "security"), default_factory=list)
+                            pages=("privacy", "security"), ref="category", default_factory=list)
 
 
 class VendorGroup(Fact):
@@ -175,9 +181,9 @@ class VendorGroup(Fact):
                           pages=("privacy", "security"))
     purpose: Text = required("What these providers do for the brand.", pages=("privacy", "security"))
     includes: list[Id] = fact("Ids of vendors the policy names as examples of this kind.",
-                              pages=("privacy", "security"), default_factory=list)
+                              pages=("privacy", "security"), ref="vendor", default_factory=list)
     shares: list[Id] = fact("Ids of the data categories shared with these providers.", pages=("privacy", "security"),
-                            default_factory=list)
+                            ref="category", default_factory=list)
     details: list[Text] = fact("Further statements about these providers.", pages=("privacy", "security"),
                                default_factory=list)
 
@@ -191,7 +197,8 @@ class Sharing(Fact):
                                      pages=("privacy", "security"), default_factory=list)
     terms: Text | None = fact("What binds the vendors (\"each is bound by a Data Processing Agreement\").",
                               pages=("privacy", "security"))
-    list_page: Page | None = fact("The page the policy says holds the subprocessor list.", pages=("privacy",))
+    list_page: Page | None = fact("The page the policy says holds the subprocessor list.", pages=("privacy",),
+                                  ref="page")
     change_notice: Duration | None = fact("How far ahead customers are told of a subprocessor change.",
                                           pages=("privacy", "security"))
     legal_requests: Text | None = fact("How the brand answers demands from authorities.", pages=("privacy",))
@@ -201,7 +208,7 @@ class AccountDeletion(Fact):
     removes: list[Text] = required("What deleting an account removes.", pages=("privacy",))
     may_keep: Text | None = fact("What may be kept after deletion (\"Anonymized usage logs\").", pages=("privacy",))
     kept_as: Id | None = fact("Id of the data category whose retention applies to what is kept.",
-                              pages=("privacy",))
+                              pages=("privacy",), ref="category")
 
 
 class Cookie(Fact):
@@ -209,7 +216,7 @@ class Cookie(Fact):
     storage: Literal["cookie", "local storage"] = fact("Where the browser keeps it.", pages=("privacy", "cookies"),
                                                        default="cookie")
     provider: Id = required("Who sets it: the brand's own slug, or the id of one of its vendors.",
-                            pages=("privacy", "cookies"))
+                            pages=("privacy", "cookies"), ref="provider")
     purpose: Text = required("What it is for.", pages=("privacy", "cookies"))
     category: Literal["essential", "functional", "analytics", "advertising"] = required(
         "Its consent category.", pages=("privacy", "cookies"))

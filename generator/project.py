@@ -125,6 +125,8 @@ _EXAMPLES = {
 def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Finding:
     loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
     kind = error["type"]
+    if kind == "extra_forbidden":  # the last part is the key as written, even if it looks like a union tag
+        loc = tuple(p for p in error["loc"][:-1] if not _is_union_tag(p)) + tuple(error["loc"][-1:])
     what = _describe(model, loc)
     given = error.get("input")
     if kind == "extra_forbidden":

@@ -1,0 +1,54 @@
+"""Shared fixtures: a private copy of the project, and exact edits to its files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's content/, templates/ and mkdocs.yml in tmp_path; returns tmp_path (the root)."""
+    for folder in ("content", "templates"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    shutil.copy2(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    return tmp_path
+
+
+def replace_text(path: Path | str, old: str, new: str) -> str:
+    """Replace the first occurrence of ``old`` in the file with ``new``; fail the test if ``old`` is not there.
+
+    Returns the file's new text, so a test can compute where its edit landed.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path}: the text to replace is not in the file (has the content changed?): {old!r}"
+    text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def line_col(text: str, needle: str, offset: int = 0) -> tuple[int, int]:
+    """1-based (line, column) of the first ``needle`` in ``text``, plus ``offset`` characters into it."""
+    index = text.find(needle)
+    assert index >= 0, f"{needle!r} is not in the text"
+    index += offset
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+@pytest.fixture
+def edit():
+    """``edit(path, old, new)``: exact replacement of the first ``old``; asserts ``old`` is found; returns the new text."""
+    return replace_text
+
+
+@pytest.fixture
+def where():
+    """``where(text, needle, offset=0)``: the 1-based (line, column) of ``needle`` in ``text``."""
+    return line_col

@@ -1,0 +1,90 @@
+"""Building and publishing: reproducible, all-or-nothing, and never over someone else's folder."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+from generator.errors import BuildError
+from generator.project import load_project
+from generator.publish import MARKER
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_in_different_folders_and_seconds_are_byte_identical(project: Path, tmp_path_factory,
+                                                                           monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = tmp_path_factory.mktemp("a") / "deep" / "site"
+    second = tmp_path_factory.mktemp("b") / "site"
+    build(load_project(project), first)
+    time.sleep(1.1)  # a clock-derived timestamp (gzip mtime, sitemap date) would now differ
+    build(load_project(project), second)
+    a, b = snapshot(first), snapshot(second)
+    assert a.keys() == b.keys()
+    assert [name for name in a if a[name] != b[name]] == []
+    assert any(name.endswith("sitemap.xml.gz") for name in a)
+
+
+def test_source_date_epoch_is_honoured(project: Path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234567890")
+    build(load_project(project), project / "site", ["linkrapi"])
+    header = (project / "site/linkrapi/sitemap.xml.gz").read_bytes()[:10]
+    # MkDocs stamps the day of the build date (midnight UTC) into the gzip header.
+    assert struct.unpack("<I", header[4:8])[0] == 1234567890 - 1234567890 % 86400
+    assert gzip.decompress((project / "site/linkrapi/sitemap.xml.gz").read_bytes()) == \
+        (project / "site/linkrapi/sitemap.xml").read_bytes()
+
+
+def test_a_brand_that_fails_in_mkdocs_publishes_nothing(project: Path):
+    out = project / "site"
+    build(load_project(project), out)
+    before = snapshot(out)
+    # idclinks has no cookie page: pointing its subprocessor list there makes a broken link,
+    # which MkDocs' strict mode refuses, after the other brands were already built.
+    path = project / "content/brands/idclinks.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("list_page: security", "list_page: cookies"),
+                    encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        build(load_project(project), out)
+    assert "idclinks" in str(caught.value) and "cookies.md" in str(caught.value)
+    assert snapshot(out) == before
+    assert [p.name for p in project.iterdir() if "staging" in p.name] == []
+
+
+def test_building_one_brand_keeps_the_others(project: Path):
+    out = project / "site"
+    build(load_project(project), out)
+    before = snapshot(out)
+    path = project / "content/brands/linkrapi.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("contact@linkrapi.com", "privacy@linkrapi.com"),
+                    encoding="utf-8")
+    build(load_project(project), out, ["linkrapi"])
+    after = snapshot(out)
+    changed = {name.split("/")[0] for name in after if after[name] != before.get(name)}
+    assert changed == {"linkrapi"}
+    assert "privacy@linkrapi.com" in (out / "linkrapi/privacy/index.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_legalsite_did_not_write_is_never_replaced(project: Path):
+    out = project / "public"
+    out.mkdir()
+    (out / "keep.txt").write_text("someone's work", encoding="utf-8")
+    with pytest.raises(BuildError, match="not written by legalsite"):
+        build(load_project(project), out)
+    assert snapshot(out) == {"keep.txt": b"someone's work"}
+
+
+def test_published_tree_is_marked_and_complete(project: Path):
+    out = project / "site"
+    build(load_project(project), out)
+    assert (out / MARKER).is_file()
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "idclinks", "journeyapi", "linkrapi"]
+    assert (out / "linkrapi/privacy/index.html").is_file()
