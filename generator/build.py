@@ -81,7 +81,9 @@ def load_base_config(project: Project) -> dict:
     path = project.mkdocs_base
     if not path.is_file():
         raise BuildError(f"{path}: the shared MkDocs settings file is missing; restore mkdocs.yml.")
-    load_file(path, "mkdocs.yml")  # the fact loader's checks: no tags, no duplicates, bounded
+    doc = load_file(path, "mkdocs.yml")  # the fact loader's checks: no tags, no duplicates, bounded
+    if doc.problems:
+        raise FactError(doc.problems)
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
 

@@ -137,10 +137,10 @@ def _read_events(events, doc: Document, fail) -> None:
     total = 0
     documents = 0
 
-    def place(value, mark: Mark, size: int, anchor: str | None) -> None:
+    def place(value, mark: Mark, size: int, anchor: str | None, new: int | None = None) -> None:
         """Put a finished value into its parent (or make it the root)."""
         nonlocal total
-        total += size
+        total += size if new is None else new  # ``new``: how many of the ``size`` values are not counted yet
         if total > MAX_VALUES:
             fail(mark, "yaml-too-large",
                  f"this file expands to more than {MAX_VALUES:,} values (aliases that refer to aliases multiply quickly); "
@@ -227,7 +227,7 @@ def _read_events(events, doc: Document, fail) -> None:
             stack.append(_Frame(container, child_loc(), _mark(event), event.anchor))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             frame = stack.pop()
-            place(frame.container, frame.mark, frame.size, frame.anchor)
+            place(frame.container, frame.mark, frame.size, frame.anchor, new=1)  # its contents are counted
 
 
 class _Duplicate(str):

@@ -15,7 +15,8 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 PAGES = ("index", "privacy", "cookies", "security")
 
@@ -78,7 +79,20 @@ Email = Annotated[str, _pattern(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-
 Domain = Annotated[str, _pattern(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}", "a domain name", "example.com")]
 Url = Annotated[str, _pattern(r"(https://[^\s<>\"]+|mailto:[^\s<>\"]+)", "an https:// or mailto: address",
                               "https://example.com/privacy")]
-Count = Annotated[int, Field(gt=0)]
+def _written(regex: str, what: str):
+    """Accept text only in the one way a lawyer would write it: no '1_000', '+5', '90.0' or Unix timestamps."""
+    compiled = re.compile(regex)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not compiled.fullmatch(value):
+            raise PydanticCustomError("written_as", "must be {expected}", {"expected": what})
+        return value
+
+    return BeforeValidator(check)
+
+
+Count = Annotated[int, _written(r"[0-9]+", "a whole number such as 30"), Field(gt=0)]
+Date = Annotated[dt.date, _written(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date written YYYY-MM-DD, such as 2026-03-26")]
 Page = Literal["privacy", "cookies", "security"]
 
 
@@ -112,9 +126,9 @@ class Theme(Fact):
 
 
 class Dates(Fact):
-    last_updated: dt.date | None = fact("The date the policy was last updated, written YYYY-MM-DD.",
+    last_updated: Date | None = fact("The date the policy was last updated, written YYYY-MM-DD.",
                                         pages=("index", "privacy", "cookies", "security"), expected=True)
-    effective: dt.date | None = fact("The date the current policy took effect, written YYYY-MM-DD.", pages=("privacy",),
+    effective: Date | None = fact("The date the current policy took effect, written YYYY-MM-DD.", pages=("privacy",),
                                      expected=True)
 
 

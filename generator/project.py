@@ -129,6 +129,9 @@ def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Fi
         loc = tuple(p for p in error["loc"][:-1] if not _is_union_tag(p)) + tuple(error["loc"][-1:])
     what = _describe(model, loc)
     given = error.get("input")
+    if given is None and kind != "missing" and loc:
+        return doc.finding(loc, f"{what} is empty; write the value after '{loc[-1]}:', or remove the line.",
+                           rule="fact-type")
     if kind == "extra_forbidden":
         key = loc[-1]
         known = _known_keys(model, loc[:-1])
@@ -137,6 +140,9 @@ def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Fi
         return doc.finding(loc, f"'{key}' is not a fact legalsite knows here; {hint}", rule="fact-unknown", key=True)
     if kind == "missing":
         return doc.finding(loc[:-1], f"{what} is missing; add '{loc[-1]}:' here.", rule="fact-missing")
+    if kind == "written_as":
+        return doc.finding(loc, f"{what} must be {error['ctx']['expected']}; '{_short(given)}' is not.",
+                           rule="fact-type")
     if kind.startswith("int") or kind == "greater_than":
         if kind == "greater_than":
             return doc.finding(loc, f"{what} must be more than {error['ctx']['gt']}; '{given}' is not.",

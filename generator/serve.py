@@ -23,12 +23,12 @@ WATCHED = ("content", "templates", "mkdocs.yml")
 
 
 class PreviewServer(LiveReloadServer):
-    """MkDocs' live-reload server, announcing its address once it listens (only then is a port of 0 known)."""
+    """MkDocs' live-reload server that announces itself once it listens and watches."""
 
     def __init__(self, builder, host: str, port: int, root: Path, name: str) -> None:
         super().__init__(builder=builder, host=host, port=port, root=str(root))
         self.name = name
-        self.listening = threading.Event()
+        self.ready = threading.Event()
 
     def server_bind(self) -> None:
         try:
@@ -38,11 +38,13 @@ class PreviewServer(LiveReloadServer):
             raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port, "
                              "or --port 0 for any free one.") from exc
 
-    def server_activate(self) -> None:
-        super().server_activate()
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        # serve() starts this thread after binding (a port of 0 is known only then) and after the watcher
+        # took its first snapshot (an edit made before that would never trigger a rebuild).
         self.url = f"http://{self.server_address[0]}:{self.server_port}/"
         click.echo(f"Serving {self.name} on {self.url} (Ctrl+C to stop)")
-        self.listening.set()
+        self.ready.set()
+        super().serve_forever(poll_interval)
 
 
 def make_server(project_dir: Path, slug: str, out: Path, *, port: int = 8000,
@@ -65,7 +67,6 @@ def make_server(project_dir: Path, slug: str, out: Path, *, port: int = 8000,
             # returning keeps the last published site up, since a failed build publishes nothing.
             for line in exc.lines():
                 click.echo(line, err=True)
-            raise
             click.echo("The preview still shows the last good build; fix the above and save again.", err=True)
 
     server = PreviewServer(rebuild, host, port, out / slug, project.brands[slug].name)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import build
-from generator.errors import BuildError
+from generator.errors import BuildError, FactError
 from generator.project import load_project
 from generator.publish import MARKER
 
@@ -43,15 +43,13 @@ def test_source_date_epoch_is_honoured(project: Path, monkeypatch):
         (project / "site/linkrapi/sitemap.xml").read_bytes()
 
 
-def test_a_brand_that_fails_in_mkdocs_publishes_nothing(project: Path):
+def test_a_brand_that_fails_in_mkdocs_publishes_nothing(project: Path, edit):
     out = project / "site"
     build(load_project(project), out)
     before = snapshot(out)
     # idclinks has no cookie page: pointing its subprocessor list there makes a broken link,
     # which MkDocs' strict mode refuses, after the other brands were already built.
-    path = project / "content/brands/idclinks.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("list_page: security", "list_page: cookies"),
-                    encoding="utf-8")
+    edit(project / "content/brands/idclinks.yaml", "list_page: security", "list_page: cookies")
     with pytest.raises(BuildError) as caught:
         build(load_project(project), out)
     assert "idclinks" in str(caught.value) and "cookies.md" in str(caught.value)
@@ -59,13 +57,11 @@ def test_a_brand_that_fails_in_mkdocs_publishes_nothing(project: Path):
     assert [p.name for p in project.iterdir() if "staging" in p.name] == []
 
 
-def test_building_one_brand_keeps_the_others(project: Path):
+def test_building_one_brand_keeps_the_others(project: Path, edit):
     out = project / "site"
     build(load_project(project), out)
     before = snapshot(out)
-    path = project / "content/brands/linkrapi.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("contact@linkrapi.com", "privacy@linkrapi.com"),
-                    encoding="utf-8")
+    edit(project / "content/brands/linkrapi.yaml", "email: contact@linkrapi.com", "email: privacy@linkrapi.com")
     build(load_project(project), out, ["linkrapi"])
     after = snapshot(out)
     changed = {name.split("/")[0] for name in after if after[name] != before.get(name)}
@@ -88,3 +84,14 @@ def test_published_tree_is_marked_and_complete(project: Path):
     assert (out / MARKER).is_file()
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "idclinks", "journeyapi", "linkrapi"]
     assert (out / "linkrapi/privacy/index.html").is_file()
+
+
+@pytest.mark.parametrize("extra, rule", [("strict: false\n", "yaml-duplicate-key"),
+                                         ("extra: !!python/name:os.system\n", "yaml-tag")])
+def test_the_shared_mkdocs_config_is_read_safely(project: Path, extra: str, rule: str):
+    with open(project / "mkdocs.yml", "a", encoding="utf-8") as config:
+        config.write(extra)
+    with pytest.raises(FactError) as caught:
+        build(load_project(project), project / "site")
+    assert [(f.path, f.rule) for f in caught.value.findings] == [("mkdocs.yml", rule)]
+    assert not (project / "site").exists()

@@ -136,10 +136,17 @@ def _alias_bomb(levels: int) -> str:
 
 def test_alias_bomb_is_refused_before_it_expands():
     # 9**30 values could never be built: the loader can only answer by counting, not expanding.
-    finding = fatal(_alias_bomb(30))
-    # it stops on the first line whose expansion passes the bound (9**5 + ... > MAX_VALUES), not at the end
-    assert MAX_VALUES < 9 ** 5 + 9 ** 4 * 2
-    at(finding, 5, 5, "yaml-too-large", f"{MAX_VALUES:,}", "alias")
+    # Line 5 (l4) holds about 66,000 values; the first '*l4' on line 6 passes the bound, and the loader stops
+    # right there, at line 6 column 10, without reading the 24 lines that follow.
+    at(fatal(_alias_bomb(30)), 6, 10, "yaml-too-large", f"{MAX_VALUES:,}", "alias")
+
+
+def test_a_large_file_without_aliases_is_counted_once(monkeypatch):
+    monkeypatch.setattr(load, "MAX_VALUES", 1_000)
+    # 900 values nested 4 deep are about 900 values, not 900 per level of nesting
+    text = "a:\n  b:\n    c:\n" + "      - x\n" * 900
+    assert len(load_text(text, "x.yaml").data["a"]["b"]["c"]) == 900
+    assert fatal("a:\n  b:\n    c:\n" + "      - x\n" * 1_000).rule == "yaml-too-large"
 
 
 def test_small_alias_works():
@@ -234,11 +241,15 @@ def test_file_over_max_bytes(tmp_path):
     assert f"{MAX_BYTES:,} bytes" in finding.message
 
 
-def test_file_of_exactly_max_bytes_loads(tmp_path):
+def test_file_of_exactly_max_bytes_loads(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "MAX_BYTES", 100)  # the same comparison as at 1,000,000, without parsing a megabyte
     path = tmp_path / "big.yaml"
-    path.write_bytes(b"a: b\n" + b"#" * (MAX_BYTES - 6) + b"\n")
-    assert path.stat().st_size == MAX_BYTES
+    path.write_bytes(b"a: b\n" + b"#" * 94 + b"\n")
+    assert path.stat().st_size == 100
     assert load_file(path, "big.yaml").data == {"a": "b"}
+    path.write_bytes(b"a: b\n" + b"#" * 95 + b"\n")
+    with pytest.raises(FactError, match="file-too-large"):
+        load_file(path, "big.yaml")
 
 
 def test_missing_file(tmp_path):

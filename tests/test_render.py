@@ -27,11 +27,9 @@ HOSTILE = [
 ]
 
 
-def _add_intro(project: Path, paragraphs: list[str]) -> None:
-    path = project / "content/brands/linkrapi.yaml"
-    text = path.read_text(encoding="utf-8")
+def _add_intro(project: Path, paragraphs: list[str], edit) -> None:
     quoted = "".join(f"  - '{p.replace(chr(39), chr(39) * 2)}'\n" for p in paragraphs)
-    path.write_text(text.replace("scope:\n", f"introduction:\n{quoted}scope:\n", 1), encoding="utf-8")
+    edit(project / "content/brands/linkrapi.yaml", "scope:\n", f"introduction:\n{quoted}scope:\n")
 
 
 def _body(path: Path) -> str:
@@ -39,12 +37,11 @@ def _body(path: Path) -> str:
     return re.search(r"<article[^>]*>(.*?)</article>", raw, re.S).group(1)
 
 
-def test_markup_in_facts_shows_as_literal_text(project: Path):
-    _add_intro(project, HOSTILE)
+def test_markup_in_facts_shows_as_literal_text(project: Path, edit):
+    _add_intro(project, HOSTILE, edit)
     # A pipe and brackets in a table cell too.
-    cookies = project / "content/brands/linkrapi.yaml"
-    cookies.write_text(cookies.read_text(encoding="utf-8").replace(
-        "purpose: Authentication", "purpose: 'Auth | [x](javascript:alert(3)) <b>bold</b>'"), encoding="utf-8")
+    edit(project / "content/brands/linkrapi.yaml", "purpose: Authentication",
+         "purpose: 'Auth | [x](javascript:alert(3)) <b>bold</b>'")
     build(load_project(project), project / "site")
 
     privacy = _body(project / "site/linkrapi/privacy/index.html")
@@ -92,7 +89,7 @@ def test_template_reading_an_undefined_fact_fails_with_template_line_and_brand(p
 def test_template_printing_a_fact_the_brand_leaves_out_fails(project: Path):
     template = project / "templates/index.md.j2"
     template.write_text(template.read_text(encoding="utf-8") + "Domain: {{ brand.domain }}\n", encoding="utf-8")
-    line = len(template.read_text(encoding="utf-8").splitlines())
+    line = len(template.read_text(encoding="utf-8").splitlines())  # the appended line
     loaded = load_project(project)
     env = environment(loaded.templates_dir)
     render_brand(env, "linkrapi", loaded.brands["linkrapi"], loaded.vendors)  # has a domain: fine

@@ -47,7 +47,7 @@ def test_serves_rebuilds_and_keeps_last_good_site(project: Path, tmp_path: Path,
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
     try:
-        assert server.listening.wait(DEADLINE)
+        assert server.ready.wait(DEADLINE)
         url = f"http://127.0.0.1:{server.server_port}/privacy/"
         assert f"Serving LinkrAPI on http://127.0.0.1:{server.server_port}/ (Ctrl+C to stop)" in capsys.readouterr().out
 
