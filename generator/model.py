@@ -173,6 +173,8 @@ class DataCategory(Fact):
 
 
 class UseOfData(Fact):
+    solely: bool = fact("Whether the data is used for the listed purposes only (\"solely to\").", pages=("privacy",),
+                        default=False, phrase="solely")
     purposes: list[Text] = fact("The purposes the brand uses personal data for.", pages=("privacy",), default_factory=list,
                                 expected=True)
     limits: list[Text] = fact("What the brand promises not to do with the data.", pages=("privacy",),
