@@ -7,6 +7,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -44,6 +45,22 @@ def run_checks(project: Project) -> list[Finding]:
     for r in RULES.values():
         findings.extend(r.run(project))
     return sorted(set(findings))
+
+
+def findings_report(findings: list[Finding]) -> dict:
+    """The JSON shape of ``legalsite check --format json`` (documented in the README)."""
+    errors = sum(f.is_error for f in findings)
+    return {
+        "version": 1,
+        "errors": errors,
+        "warnings": len(findings) - errors,
+        "findings": [{"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
+                      "rule": f.rule, "message": f.message} for f in findings],
+    }
+
+
+def rules_report() -> list[dict]:
+    return [{"id": r.id, "severity": r.severity, "description": r.description} for r in RULES.values()]
 
 
 def _brands(project: Project) -> Iterator[tuple[str, Brand, object]]:
@@ -142,3 +159,32 @@ def _missing(model: BaseModel, loc: tuple, what: str = "") -> Iterator[tuple]:
                 sub = loc + (name, index) if isinstance(value, list) else loc + (name,)
                 label = getattr(item, "name", None) or getattr(item, "purpose", None) or what
                 yield from _missing(item, sub, str(label) if label else what)
+
+
+# --- templates: wording only, never facts ----------------------------------
+
+_TEMPLATE_FACTS = [
+    (re.compile(r"\b\d+\s*(?:[-–]\s*\d+\s*)?(?:hours?|days?|weeks?|months?|years?)\b", re.I), "a period of time"),
+    (re.compile(r"\b(?:age|aged|under|over)\s+(?:of\s+)?\d+\b", re.I), "an age"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "an email address"),
+    (re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|ai|co|eu|uk|de|fr)\b", re.I), "a domain"),
+]
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+
+
+@rule("template-literal-fact", "error",
+      "Templates hold wording only: no periods of time, ages, emails, domains, brand or vendor names.")
+def template_literal_fact(project: Project) -> Iterator[Finding]:
+    names = [v.name for v in project.vendors.values()] + [b.name for b in project.brands.values()]
+    patterns = _TEMPLATE_FACTS + [(re.compile(rf"(?<![\w-]){re.escape(n)}(?![\w-])"), f"the name '{n}'") for n in names]
+    for path in sorted(project.templates_dir.glob("*.j2")):
+        source = path.read_text(encoding="utf-8")
+        # Comments may quote examples; blank them out but keep every line and column where it was.
+        source = _JINJA_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+        for number, line in enumerate(source.splitlines(), start=1):
+            for pattern, what in patterns:
+                for match in pattern.finditer(line):
+                    yield Finding(f"templates/{path.name}", number, match.start() + 1, "error",
+                                  "template-literal-fact",
+                                  f"'{match.group(0)}' is {what} written into the template; it belongs in the facts. "
+                                  "Move it to content/ and print it with {{ ... }}.")

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad facts or a failed build, 2 usage error.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -13,8 +14,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .check import RULES, run_checks
-from .errors import LegalsiteError, Finding
+from .check import RULES, findings_report, rules_report, run_checks
+from .errors import FactError, Finding, LegalsiteError
 from .project import load_project
 
 
@@ -93,27 +94,43 @@ def build(project_dir: Path, out: Path | None, brands: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.option("--list-rules", is_flag=True, help="List every rule with its severity and description, then exit.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="'json' prints the findings for CI (shape in the README).")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.pass_obj
 @_report
-def check(project_dir: Path, list_rules: bool) -> None:
+def check(project_dir: Path, list_rules: bool, fmt: str, strict: bool) -> None:
     """Validate the facts and report every error and gap, without building.
 
     Errors (exit 1) must be fixed before a build; warnings name facts the
     seed policies leave out.
 
     \b
-    Example:
+    Examples:
         legalsite check
+        legalsite check --strict --format json > findings.json
     """
     if list_rules:
-        for r in RULES.values():
-            click.echo(f"{r.id:<26} {r.severity:<8} {r.description}")
+        if fmt == "json":
+            click.echo(json.dumps(rules_report(), indent=2))
+        else:
+            for r in RULES.values():
+                click.echo(f"{r.id:<26} {r.severity:<8} {r.description}")
         return
-    findings = run_checks(load_project(project_dir))
-    _print(findings)
+    try:
+        findings = run_checks(load_project(project_dir))
+    except FactError as exc:
+        if fmt != "json":
+            raise
+        findings = exc.findings  # facts that do not load are findings too, in the same shape
     errors = sum(f.is_error for f in findings)
-    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in {project_dir.resolve().name}/content.")
-    if errors:
+    if fmt == "json":
+        click.echo(json.dumps(findings_report(findings), indent=2))
+    else:
+        _print(findings)
+        click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in "
+                   f"{project_dir.resolve().name}/content.")
+    if errors or (strict and findings):
         sys.exit(1)
 
 

@@ -1,0 +1,109 @@
+"""Each rule: a minimal breaking edit that it reports at the right file and line, and the shipped content it passes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from generator.check import RULES, run_checks
+from generator.cli import cli
+from generator.project import load_project
+
+LINKRAPI = "content/brands/linkrapi.yaml"
+IDCLINKS = "content/brands/idclinks.yaml"
+
+# rule id → (file, text to replace, replacement, text whose position the finding must carry)
+BREAKS = {
+    "vendor-unknown": (LINKRAPI, "  - vendor: clerk\n", "  - vendor: okta\n", "okta"),
+    "category-unknown": (LINKRAPI, "shares: [account]", "shares: [accounts]", "accounts"),
+    "category-duplicate": (LINKRAPI, "  - id: technical\n", "  - id: payment\n", "payment\n    name: Technical"),
+    "cookie-provider-unknown": (LINKRAPI, "    provider: clerk\n", "    provider: stripe\n", "stripe"),
+    "template-literal-fact": ("templates/privacy.md.j2", "## Contact\n",
+                              "## Contact\n\nWe answer within 30 days at help@example.com.\n", "30 days"),
+}
+
+
+def findings_of(project, rule_id):
+    return [f for f in run_checks(load_project(project)) if f.rule == rule_id]
+
+
+def test_every_rule_has_a_breaking_fixture_here():
+    assert set(RULES) - {"fact-gap"} == set(BREAKS)
+
+
+@pytest.mark.parametrize("rule_id", sorted(BREAKS))
+def test_rule_reports_the_broken_fact_at_its_line(project, edit, where, rule_id):
+    path, old, new, needle = BREAKS[rule_id]
+    text = edit(project / path, old, new)
+    found = findings_of(project, rule_id)
+    assert found, f"{rule_id} said nothing about {new!r}"
+    line, column = where(text, needle)
+    assert any(f.path == path and f.line == line for f in found), [str(f) for f in found]
+    assert all(f.severity == RULES[rule_id].severity for f in found)
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_passes_the_shipped_content(project, rule_id):
+    found = findings_of(project, rule_id)
+    if rule_id == "fact-gap":
+        assert all(f.severity == "warning" for f in found)  # the seeds' real gaps, listed in the README
+    else:
+        assert found == []
+
+
+def test_fact_gap_names_brand_page_and_fact(project, edit, where):
+    text = edit(project / IDCLINKS, "  last_updated: 2026-05-01\n", "  effective: 2026-05-01\n")
+    gaps = [f for f in findings_of(project, "fact-gap") if "last updated" in f.message and f.path == IDCLINKS]
+    assert len(gaps) == 1
+    assert gaps[0].path == IDCLINKS and gaps[0].line == where(text, "effective: 2026")[0]
+    assert gaps[0].message.startswith("idclinks, privacy page: the date the policy was last updated")
+    assert "Add 'last_updated:'" in gaps[0].message
+
+
+def test_fact_gap_goes_away_when_the_fact_is_given(project, edit):
+    before = [f.message for f in findings_of(project, "fact-gap")]
+    assert any("JourneyAPI, cookies page: the name of the cookie" in m and "Session management" in m for m in before)
+    edit(project / "content/brands/journeyapi.yaml", "  - provider: journeyapi\n    purpose: Session management\n",
+         "  - provider: journeyapi\n    name: session\n    purpose: Session management\n")
+    after = [f.message for f in findings_of(project, "fact-gap")]
+    assert len(after) == len(before) - 1
+
+
+def test_template_lint_ignores_comments_but_not_text(project, edit):
+    edit(project / "templates/index.md.j2", "{% import", "{# e.g. 'within 30 days' or Stripe #}\n{% import")
+    assert findings_of(project, "template-literal-fact") == []
+    edit(project / "templates/index.md.j2", "The policies", "Clerk and the policies")
+    (finding,) = findings_of(project, "template-literal-fact")
+    assert finding.path == "templates/index.md.j2" and "Clerk" in finding.message
+
+
+def test_check_json_is_the_documented_shape(project, edit):
+    edit(project / LINKRAPI, "  - vendor: digitalocean\n", "  - vendor: okta\n")
+    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert set(report) == {"version", "errors", "warnings", "findings"}
+    assert report["errors"] == 1 and report["warnings"] == len(report["findings"]) - 1
+    (error,) = [f for f in report["findings"] if f["severity"] == "error"]
+    assert error["rule"] == "vendor-unknown" and error["path"] == LINKRAPI
+    assert set(error) == {"path", "line", "column", "severity", "rule", "message"}
+
+
+def test_check_json_reports_facts_that_do_not_load(project, edit):
+    edit(project / LINKRAPI, "  primary: indigo\n", "  primay: indigo\n")
+    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    assert result.exit_code == 1
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert {"fact-unknown", "fact-missing"} <= rules
+
+
+def test_strict_fails_on_warnings_and_plain_check_does_not(project):
+    assert CliRunner().invoke(cli, ["-C", str(project), "check"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["-C", str(project), "check", "--strict"]).exit_code == 1
+
+
+def test_list_rules_as_json(project):
+    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--list-rules", "--format", "json"])
+    assert [r["id"] for r in json.loads(result.stdout)] == list(RULES)
