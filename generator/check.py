@@ -14,7 +14,11 @@ from typing import Callable, Iterable, Iterator
 from pydantic import BaseModel
 
 from .errors import Finding
-from .model import Brand, fact_name
+import datetime as dt
+import os
+
+from .model import Brand, Duration, fact_name
+from .render import pages_for
 from .project import Project
 
 
@@ -188,3 +192,134 @@ def template_literal_fact(project: Project) -> Iterator[Finding]:
                                   "template-literal-fact",
                                   f"'{match.group(0)}' is {what} written into the template; it belongs in the facts. "
                                   "Move it to content/ and print it with {{ ... }}.")
+
+
+# --- pages promise only what exists ----------------------------------------
+
+@rule("promise-unkept", "warning", "A passage that points to another page's list is satisfied by that page.")
+def promise_unkept(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in _brands(project):
+        page = brand.sharing.list_page
+        if page and page in pages_for(brand) and not (brand.sharing.vendors or brand.sharing.groups):
+            yield doc.finding(("sharing", "list_page"),
+                              f"{brand.name}'s privacy page says its subprocessor list is on the {page} page, but no "
+                              "subprocessors are given; list them under sharing.vendors.",
+                              rule="promise-unkept", severity="warning")
+
+
+@rule("promise-missing-page", "error", "A passage never points to a page the brand does not publish.")
+def promise_missing_page(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in _brands(project):
+        page = brand.sharing.list_page
+        if page and page not in pages_for(brand):
+            yield doc.finding(("sharing", "list_page"),
+                              f"{brand.name} points to its {page} page, which it does not publish (it publishes: "
+                              f"{', '.join(pages_for(brand))}); point to one of those.", rule="promise-missing-page")
+
+
+# --- dates ------------------------------------------------------------------
+
+def today() -> dt.date:
+    """The build's today: SOURCE_DATE_EPOCH where set, so checks are reproducible too."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
+
+
+@rule("date-order", "error", "Last updated is not in the future and not earlier than the effective date.")
+def date_order(project: Project) -> Iterator[Finding]:
+    now = today()
+    for slug, brand, doc in _brands(project):
+        updated, effective = brand.dates.last_updated, brand.dates.effective
+        if updated and updated > now:
+            yield doc.finding(("dates", "last_updated"), f"{brand.name} was last updated on {updated}, which is in "
+                              f"the future (today is {now}); write the date the policy actually changed.",
+                              rule="date-order")
+        if updated and effective and updated < effective:
+            yield doc.finding(("dates", "last_updated"), f"{brand.name} was last updated on {updated}, before the "
+                              f"date it took effect ({effective}); a policy cannot take effect before it is written.",
+                              rule="date-order")
+        for i, change in enumerate(brand.changes):
+            if change.date > now:
+                yield doc.finding(("changes", i, "date"), f"the change '{change.summary}' is dated {change.date}, "
+                                  f"in the future (today is {now}).", rule="date-order")
+            if change.effective and change.effective < change.date:
+                yield doc.finding(("changes", i, "effective"), f"the change '{change.summary}' takes effect on "
+                                  f"{change.effective}, before it was announced on {change.date}.", rule="date-order")
+            if updated and change.date > updated:
+                yield doc.finding(("dates", "last_updated"), f"{brand.name} says it was last updated on {updated}, "
+                                  f"but its change '{change.summary}' is dated {change.date}; update last_updated.",
+                                  rule="date-order")
+
+
+def _days(period: Duration) -> int:
+    """The shortest number of days a period can mean (a month is 28 days, a year 365)."""
+    return period.amount * {"hours": 0, "days": 1, "months": 28, "years": 365}[period.unit]
+
+
+@rule("notice-period", "error", "A material change takes effect no earlier than its announcement plus the notice period.")
+def notice_period(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in _brands(project):
+        notice = brand.changes_policy.material_notice
+        for i, change in enumerate(brand.changes):
+            if not change.material:
+                continue
+            if not change.effective:
+                yield doc.finding(("changes", i), f"the material change '{change.summary}' has no effective date; "
+                                  "add 'effective:' so the notice period can be checked.", rule="notice-period")
+            elif notice and (change.effective - change.date).days < _days(notice):
+                yield doc.finding(("changes", i, "effective"), f"the material change '{change.summary}' takes effect "
+                                  f"{(change.effective - change.date).days} days after it was announced, but "
+                                  f"{brand.name} promises {notice.amount} {notice.unit}' notice; move 'effective' to "
+                                  f"{change.date + dt.timedelta(days=_days(notice))} or later.", rule="notice-period")
+
+
+# --- values -----------------------------------------------------------------
+
+@rule("email-domain", "error", "A brand's email addresses are on its own domain, or on one it declares.")
+def email_domain(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in _brands(project):
+        email = brand.contact.email
+        if not email or not brand.domain:
+            continue
+        host = email.rsplit("@", 1)[1].lower()
+        allowed = [brand.domain, *brand.email_domains]
+        if not any(host == d or host.endswith("." + d) for d in allowed):
+            yield doc.finding(("contact", "email"), f"{email} is not on {brand.name}'s domain ({brand.domain}); use "
+                              f"an address @{brand.domain}, or declare '{host}' under email_domains.",
+                              rule="email-domain")
+
+
+# GDPR art. 8 lets member states set the age of digital consent between 13 and 16; COPPA protects under-13s.
+_AGE_LIMITS = {"EEA": (13, 16), "UK": (13, 16), "US": (13, None)}
+
+
+@rule("age-jurisdiction", "error", "The children's minimum age fits every jurisdiction the brand declares.")
+def age_jurisdiction(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in _brands(project):
+        if not brand.children:
+            continue
+        lowest = brand.children.minimum_age
+        highest = brand.children.local_minimum_age or lowest
+        for region in brand.jurisdictions:
+            low, high = _AGE_LIMITS[region]
+            if lowest < low:
+                yield doc.finding(("children", "minimum_age"), f"{brand.name} declares {region} but its minimum age "
+                                  f"is {lowest}; the law there protects children under {low}, so write at least {low}.",
+                                  rule="age-jurisdiction")
+            elif high and highest < high and region in ("EEA", "UK") and lowest < high:
+                yield doc.finding(("children", "minimum_age"), f"{brand.name} declares {region}, where some "
+                                  f"countries set the age at up to {high}, but it never states an age of {high}; add "
+                                  f"'local_minimum_age: {high}' or raise minimum_age.", rule="age-jurisdiction")
+
+
+# --- the registry -------------------------------------------------------------
+
+@rule("vendor-unused", "warning", "Every vendor in the registry is used by at least one brand.")
+def vendor_unused(project: Project) -> Iterator[Finding]:
+    used = {u.vendor for b in project.brands.values() for u in b.sharing.vendors}
+    used |= {v for b in project.brands.values() for g in b.sharing.groups for v in g.includes}
+    doc = project.documents["vendors"]
+    for i, vid in enumerate(project.vendors):
+        if vid not in used:
+            yield doc.finding(("vendors", i, "id"), f"the vendor '{vid}' is used by no brand; remove it, or add it to "
+                              "a brand's sharing.vendors.", rule="vendor-unused", severity="warning")

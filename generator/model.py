@@ -320,6 +320,17 @@ class RelatedPolicy(Fact):
     url: Url | None = fact("The address where the other policy is published.", pages=("privacy",), expected=True)
 
 
+class Change(Fact):
+    """One change to a brand's policy, newest last."""
+
+    date: Date = required("The date the change was announced, written YYYY-MM-DD.")
+    summary: Text = required("What changed, in a sentence.")
+    material: bool = fact("Whether the change is material (people must be told in advance).", default=False)
+    effective: Date | None = fact("The date the change takes effect, written YYYY-MM-DD.")
+    facts: list[Text] = fact("The facts the change touched (\"retention of API usage logs\").",
+                             default_factory=list)
+
+
 class Brand(Fact):
     """Everything one brand's legal pages say."""
 
@@ -349,5 +360,11 @@ class Brand(Fact):
     changes_policy: PolicyChanges = fact("How changes to the policy are made and announced.",
                                          default_factory=PolicyChanges)
     contact: Contact = fact("How to reach the brand about privacy.", default_factory=Contact)
+    email_domains: list[Domain] = fact("Domains other than the brand's own that its email addresses may use.",
+                                       default_factory=list)
+    jurisdictions: list[Literal["EEA", "UK", "US"]] = fact(
+        "The legal regimes the policy says it addresses (\"EEA\" and \"UK\": GDPR; \"US\": COPPA).",
+        default_factory=list)
+    changes: list[Change] = fact("The history of changes to the policy, oldest first.", default_factory=list)
     related_policies: list[RelatedPolicy] = fact("Other policies the privacy policy points to.", pages=("privacy",),
                                                  default_factory=list)

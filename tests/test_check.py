@@ -13,6 +13,7 @@ from generator.project import load_project
 
 LINKRAPI = "content/brands/linkrapi.yaml"
 IDCLINKS = "content/brands/idclinks.yaml"
+JOURNEYAPI = "content/brands/journeyapi.yaml"
 
 # rule id → (file, text to replace, replacement, text whose position the finding must carry)
 BREAKS = {
@@ -22,6 +23,20 @@ BREAKS = {
     "cookie-provider-unknown": (LINKRAPI, "    provider: clerk\n", "    provider: stripe\n", "stripe"),
     "template-literal-fact": ("templates/privacy.md.j2", "## Contact\n",
                               "## Contact\n\nWe answer within 30 days at help@example.com.\n", "30 days"),
+    "promise-missing-page": (IDCLINKS, "list_page: security", "list_page: cookies", "list_page: cookies"),
+    # the shipped idclinks already breaks promise-unkept (on its security page); this moves the claim
+    "promise-unkept": (IDCLINKS, "list_page: security", "list_page: privacy", "list_page: privacy"),
+    "date-order": (IDCLINKS, "last_updated: 2026-05-01", "last_updated: 2099-05-01", "2099"),
+    "notice-period": (JOURNEYAPI, "related_policies:\n", "changes:\n  - date: 2026-03-26\n    summary: Shorter logs\n"
+                      "    material: true\n    effective: 2026-04-01\nrelated_policies:\n", "effective: 2026-04-01"),
+    "email-domain": (IDCLINKS, "email: sales@idclinks.com", "email: sales@gmail.com", "sales@gmail.com"),
+    "age-jurisdiction": (JOURNEYAPI, "minimum_age: 13", "minimum_age: 12", "12\n"),
+    "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
+                      "    service: Identity\n", "okta"),
+}
+# Warnings the shipped content raises because a seed is silent (README, "Known gaps"), and the edit that clears each.
+SHIPPED_GAPS = {
+    "promise-unkept": (IDCLINKS, "  list_page: security\n", ""),
 }
 
 
@@ -45,7 +60,11 @@ def test_rule_reports_the_broken_fact_at_its_line(project, edit, where, rule_id)
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
-def test_rule_passes_the_shipped_content(project, rule_id):
+def test_rule_passes_the_shipped_content(project, edit, rule_id):
+    if rule_id in SHIPPED_GAPS:
+        path, old, new = SHIPPED_GAPS[rule_id]
+        assert findings_of(project, rule_id), f"{rule_id} no longer reports the seed's gap: update the README"
+        edit(project / path, old, new)
     found = findings_of(project, rule_id)
     if rule_id == "fact-gap":
         assert all(f.severity == "warning" for f in found)  # the seeds' real gaps, listed in the README
