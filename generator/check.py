@@ -15,10 +15,12 @@ from pydantic import BaseModel
 
 from .errors import Finding
 import datetime as dt
+import html
 import os
 
 from .model import Brand, Duration, fact_name
-from .render import pages_for
+from .errors import FactError
+from .render import PAGE_TITLES, display, environment, pages_for, render_brand
 from .project import Project
 
 
@@ -28,26 +30,36 @@ class Rule:
     severity: str
     description: str
     run: Callable[[Project], Iterable[Finding]]
+    renders: bool = False  # reads rendered pages, so it runs only once the facts hold together
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, description: str):
+def rule(id: str, severity: str, description: str, *, renders: bool = False):
     """Register a rule: ``@rule("vendor-unknown", "error", "Every vendor a brand names exists.")``."""
 
     def register(func: Callable[[Project], Iterable[Finding]]):
-        RULES[id] = Rule(id, severity, description, func)
+        RULES[id] = Rule(id, severity, description, func, renders)
         return func
 
     return register
 
 
 def run_checks(project: Project) -> list[Finding]:
-    """Every finding of every rule, sorted by file and line."""
+    """Every finding of every rule, sorted by file and line.
+
+    Rules over rendered pages run last, and only if the facts have no errors:
+    a page cannot be rendered from a reference to a vendor that does not exist.
+    """
     findings: list[Finding] = []
     for r in RULES.values():
-        findings.extend(r.run(project))
+        if not r.renders:
+            findings.extend(r.run(project))
+    if not any(f.is_error for f in findings):
+        for r in RULES.values():
+            if r.renders:
+                findings.extend(r.run(project))
     return sorted(set(findings))
 
 
@@ -323,3 +335,110 @@ def vendor_unused(project: Project) -> Iterator[Finding]:
         if vid not in used:
             yield doc.finding(("vendors", i, "id"), f"the vendor '{vid}' is used by no brand; remove it, or add it to "
                               "a brand's sharing.vendors.", rule="vendor-unused", severity="warning")
+
+
+# --- rendered pages against the facts ---------------------------------------
+
+def shown_facts(brand: Brand, slug: str, vendors: dict) -> Iterator[tuple[tuple, str, str]]:
+    """(location in the brand file, page, words the page must contain) for every fact the brand gives.
+
+    Each field's ``pages`` says where it must show; an id shows as the name it refers to,
+    a yes/no fact as its phrase, a period as "90 days". Vendors named directly bring their
+    registry facts along (located at the brand's reference to them).
+    """
+    categories = {c.id: c.name for c in brand.data_collected}
+    names = {
+        "vendor": lambda v: vendors[v].name,
+        "category": lambda v: categories[v],
+        "page": lambda v: PAGE_TITLES[v],
+        "provider": lambda v: brand.name if v == slug else vendors[v].name,
+    }
+
+    def walk(model: BaseModel, loc: tuple, at: tuple | None = None):
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            extra = info.json_schema_extra or {}
+            pages = extra.get("pages", [])
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                where = loc + ((name, index) if isinstance(value, list) else (name,))
+                if item is None or isinstance(item, BaseModel) and not isinstance(item, Duration):
+                    if item is not None:
+                        yield from walk(item, where, at)
+                    continue
+                if isinstance(item, bool):
+                    words = extra.get("phrase") if item else None
+                elif "ref" in extra:
+                    words = names[extra["ref"]](item)
+                else:
+                    words = display(item)
+                for page in pages if words else ():
+                    yield at or where, page, words
+
+    yield from walk(brand, ())
+    for i, use in enumerate(brand.sharing.vendors):
+        if use.vendor in vendors:
+            yield from walk(vendors[use.vendor], (), at=("sharing", "vendors", i, "vendor"))
+
+
+def plain_text(markdown: str) -> str:
+    """Rendered Markdown as the words a reader sees: escapes undone, emphasis dropped, case folded."""
+    text = re.sub(r"(?<!\\)\*\*", "", markdown)  # the template's own bold, not an escaped \*\* from a fact
+    text = html.unescape(re.sub(r"\\(.)", r"\1", text))
+    return " ".join(text.split()).casefold()
+
+
+@rule("page-fact-missing", "error", "After rendering, every fact of a brand appears on each page meant to show it.",
+      renders=True)
+def page_fact_missing(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc, pages in _rendered(project):
+        if isinstance(pages, FactError):
+            yield from pages.findings
+            continue
+        texts = {page: plain_text(markdown) for page, markdown in pages.items()}
+        for loc, page, words in shown_facts(brand, slug, project.vendors):
+            if page in texts and " ".join(words.split()).casefold() not in texts[page]:
+                yield doc.finding(loc, f"{brand.name}'s {page} page does not show '{words}'; the template "
+                                  f"templates/{page}.md.j2 must print this fact.", rule="page-fact-missing")
+
+
+@rule("page-foreign-fact", "error", "No page shows another brand's name, domain or email, or a vendor it does not use.",
+      renders=True)
+def page_foreign_fact(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc, pages in _rendered(project):
+        if isinstance(pages, FactError):
+            continue  # reported once, by page-fact-missing
+        used = {u.vendor for u in brand.sharing.vendors} | {v for g in brand.sharing.groups for v in g.includes}
+        foreign = [(v.name, f"the vendor {v.name}, which {brand.name} does not use")
+                   for vid, v in project.vendors.items() if vid not in used]
+        for other_slug, other in project.brands.items():
+            if other_slug != slug:
+                foreign += [(w, f"{other.name}'s {kind}") for w, kind in
+                            ((other.name, "name"), (other.domain, "domain"), (other.contact.email, "email")) if w]
+        for page, markdown in pages.items():
+            text = plain_text(markdown)
+            for word, what in foreign:
+                if re.search(rf"(?<![\w-]){re.escape(word.casefold())}(?![\w-])", text):
+                    loc = next((loc for loc, _, words in shown_facts(brand, slug, project.vendors)
+                                if word.casefold() in words.casefold()), ())
+                    yield doc.finding(loc, f"{brand.name}'s {page} page mentions {what}; remove it from "
+                                      f"{brand.name}'s facts.", rule="page-foreign-fact")
+
+
+def _rendered(project: Project) -> list[tuple]:
+    """Each brand with its rendered Markdown pages (or the FactError that stopped them).
+
+    Kept on the project, so the two page rules render each brand once.
+    """
+    cached = vars(project).get("_rendered_pages")
+    if cached is None:
+        env = environment(project.templates_dir)
+        cached = []
+        for slug, brand, doc in _brands(project):
+            try:
+                pages = render_brand(env, slug, brand, project.vendors)
+            except FactError as exc:
+                pages = exc
+            cached.append((slug, brand, doc, pages))
+        vars(project)["_rendered_pages"] = cached
+    return cached

@@ -1,7 +1,8 @@
 """Whole-build tests on the shipped content: every fact shows where it should, and nowhere it shouldn't.
 
 The expectations are computed from the loaded model (each field declares the
-pages that show it), not from a hand-kept list.
+pages that show it, walked by ``generator.check.shown_facts``), not from a hand-kept list,
+and checked here against the final HTML rather than the Markdown the check rule sees.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 
 from generator.build import build
-from generator.model import Brand, Duration
+from generator.check import shown_facts
 from generator.project import Project, load_project
-from generator.render import PAGE_TITLES, display, pages_for
+from generator.render import display, pages_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -47,48 +47,6 @@ def article_text(path: Path) -> str:
     return " ".join(text.split()).casefold()
 
 
-def expected_facts(brand: Brand, slug: str, project: Project):
-    """(page, words) for every fact of the brand, following each field's declared pages."""
-    categories = {c.id: c.name for c in brand.data_collected}
-
-    def name_of(ref: str, value: str) -> str:
-        if ref == "vendor":
-            return project.vendors[value].name
-        if ref == "category":
-            return categories[value]
-        if ref == "page":
-            return PAGE_TITLES[value]
-        if ref == "provider":
-            return brand.name if value == slug else project.vendors[value].name
-        raise AssertionError(f"unknown ref kind {ref}")
-
-    def walk(model: BaseModel, where: str):
-        for name, info in type(model).model_fields.items():
-            value = getattr(model, name)
-            extra = info.json_schema_extra or {}
-            pages = extra.get("pages", [])
-            label = f"{where}.{name}"
-            if value is None or value == [] or not pages and not isinstance(value, (BaseModel, list)):
-                continue
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, Duration):
-                    yield from ((page, display(item), label) for page in pages)
-                elif isinstance(item, BaseModel):
-                    yield from walk(item, label)
-                elif isinstance(item, bool):
-                    if item and extra.get("phrase"):
-                        yield from ((page, extra["phrase"], label) for page in pages)
-                elif "ref" in extra:
-                    yield from ((page, name_of(extra["ref"], item), label) for page in pages)
-                else:
-                    yield from ((page, display(item), label) for page in pages)
-
-    yield from walk(brand, slug)
-    # Registry facts of each vendor the brand names directly.
-    for use in brand.sharing.vendors:
-        yield from walk(project.vendors[use.vendor], f"{slug}.vendor[{use.vendor}]")
-
-
 def test_every_brand_builds_its_pages(shipped: Project, site: Path):
     assert sorted(p.name for p in site.iterdir() if p.is_dir()) == sorted(shipped.brands)
     for slug, brand in shipped.brands.items():
@@ -109,7 +67,8 @@ def test_every_fact_appears_on_its_pages(shipped: Project, site: Path, slug: str
     texts = {page: article_text(page_file(site, slug, page)) for page in published}
     missing = []
     checked = 0
-    for page, words, field in expected_facts(brand, slug, shipped):
+    for loc, page, words in shown_facts(brand, slug, shipped.vendors):
+        field = ".".join(map(str, loc))
         if page not in published:
             continue
         checked += 1

@@ -31,6 +31,9 @@ BREAKS = {
                       "    material: true\n    effective: 2026-04-01\nrelated_policies:\n", "effective: 2026-04-01"),
     "email-domain": (IDCLINKS, "email: sales@idclinks.com", "email: sales@gmail.com", "sales@gmail.com"),
     "age-jurisdiction": (JOURNEYAPI, "minimum_age: 13", "minimum_age: 12", "12\n"),
+    "page-fact-missing": ("templates/privacy.md.j2", "{% if security.limits %}\n{{ security.limits|sentence }}\n\n",
+                          "{% if security.limits %}\n\n", "limits: No method"),
+    "page-foreign-fact": (LINKRAPI, "  - our dashboard\n", "  - our dashboard, like JourneyAPI\n", "our dashboard, like"),
     "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
                       "    service: Identity\n", "okta"),
 }
@@ -52,6 +55,8 @@ def test_every_rule_has_a_breaking_fixture_here():
 def test_rule_reports_the_broken_fact_at_its_line(project, edit, where, rule_id):
     path, old, new, needle = BREAKS[rule_id]
     text = edit(project / path, old, new)
+    if rule_id == "page-fact-missing":  # a template that drops a fact is reported at the fact
+        path, text = JOURNEYAPI, (project / JOURNEYAPI).read_text(encoding="utf-8")
     found = findings_of(project, rule_id)
     assert found, f"{rule_id} said nothing about {new!r}"
     line, column = where(text, needle)
