@@ -442,3 +442,19 @@ def _rendered(project: Project) -> list[tuple]:
             cached.append((slug, brand, doc, pages))
         vars(project)["_rendered_pages"] = cached
     return cached
+
+
+# --- across brands ----------------------------------------------------------
+
+@rule("shared-fact-mismatch", "error", "Facts brands declare as shared (parent company, DPO) are identical in every brand.")
+def shared_fact_mismatch(project: Project) -> Iterator[Finding]:
+    for name in type(next(iter(project.brands.values()), Brand)).model_fields["shared"].annotation.model_fields:
+        stated = {slug: getattr(b.shared, name) for slug, b in project.brands.items() if getattr(b.shared, name)}
+        values = sorted(set(stated.values()))
+        if len(values) < 2:
+            continue
+        for slug, value in stated.items():
+            others = ", ".join(f"{project.brands[s].name}: '{v}'" for s, v in stated.items() if v != value)
+            yield project.documents[slug].finding(
+                ("shared", name), f"{project.brands[slug].name} gives shared.{name} as '{value}', but {others}; "
+                "shared facts must be identical in every brand that states them.", rule="shared-fact-mismatch")

@@ -331,6 +331,14 @@ class Change(Fact):
                              default_factory=list)
 
 
+class SharedFacts(Fact):
+    """Facts about the group behind several brands: every brand that states one must state it identically."""
+
+    parent_company: Text | None = fact("The company that operates the brand.", pages=("privacy",))
+    dpo_name: Text | None = fact("The data protection officer's name.", pages=("privacy",))
+    dpo_email: Email | None = fact("The data protection officer's email address.", pages=("privacy",))
+
+
 class Brand(Fact):
     """Everything one brand's legal pages say."""
 
@@ -360,6 +368,8 @@ class Brand(Fact):
     changes_policy: PolicyChanges = fact("How changes to the policy are made and announced.",
                                          default_factory=PolicyChanges)
     contact: Contact = fact("How to reach the brand about privacy.", default_factory=Contact)
+    shared: SharedFacts = fact("Facts shared with the group's other brands (parent company, DPO).",
+                               default_factory=SharedFacts)
     email_domains: list[Domain] = fact("Domains other than the brand's own that its email addresses may use.",
                                        default_factory=list)
     jurisdictions: list[Literal["EEA", "UK", "US"]] = fact(

@@ -34,8 +34,14 @@ BREAKS = {
     "page-fact-missing": ("templates/privacy.md.j2", "{% if security.limits %}\n{{ security.limits|sentence }}\n\n",
                           "{% if security.limits %}\n\n", "limits: No method"),
     "page-foreign-fact": (LINKRAPI, "  - our dashboard\n", "  - our dashboard, like JourneyAPI\n", "our dashboard, like"),
+    "shared-fact-mismatch": (LINKRAPI, "theme:\n", "shared:\n  parent_company: Linkr Holdings Ltd\ntheme:\n",
+                             "Linkr Holdings"),
     "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
                       "    service: Identity\n", "okta"),
+}
+# Edits some rules need before the breaking one (a mismatch needs a second brand stating the fact).
+SETUP = {
+    "shared-fact-mismatch": (IDCLINKS, "theme:\n", "shared:\n  parent_company: Linkr Group\ntheme:\n"),
 }
 # Warnings the shipped content raises because a seed is silent (README, "Known gaps"), and the edit that clears each.
 SHIPPED_GAPS = {
@@ -53,6 +59,8 @@ def test_every_rule_has_a_breaking_fixture_here():
 
 @pytest.mark.parametrize("rule_id", sorted(BREAKS))
 def test_rule_reports_the_broken_fact_at_its_line(project, edit, where, rule_id):
+    if rule_id in SETUP:
+        edit(project / SETUP[rule_id][0], *SETUP[rule_id][1:])
     path, old, new, needle = BREAKS[rule_id]
     text = edit(project / path, old, new)
     if rule_id == "page-fact-missing":  # a template that drops a fact is reported at the fact
@@ -131,3 +139,13 @@ def test_strict_fails_on_warnings_and_plain_check_does_not(project):
 def test_list_rules_as_json(project):
     result = CliRunner().invoke(cli, ["-C", str(project), "check", "--list-rules", "--format", "json"])
     assert [r["id"] for r in json.loads(result.stdout)] == list(RULES)
+
+
+def test_shared_facts_that_agree_pass_and_show(project, edit):
+    for path in (LINKRAPI, IDCLINKS):
+        edit(project / path, "theme:\n", "shared:\n  parent_company: Example Group Ltd\ntheme:\n")
+    assert findings_of(project, "shared-fact-mismatch") == []
+    edit(project / JOURNEYAPI, "theme:\n", "shared:\n  parent_company: Example Group Limited\ntheme:\n")
+    found = findings_of(project, "shared-fact-mismatch")
+    assert {f.path for f in found} == {LINKRAPI, IDCLINKS, JOURNEYAPI}
+    assert any("Example Group Limited" in f.message and f.path == LINKRAPI for f in found)
