@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from .errors import Finding
 import datetime as dt
+import difflib
 import html
 import os
 
@@ -86,28 +87,29 @@ def _brands(project: Project) -> Iterator[tuple[str, Brand, object]]:
 
 # --- references: what a brand names must exist -----------------------------
 
+def _one_of(value: str, known: list[str]) -> str:
+    """"did you mean 'digitalocean'?" for a near miss, else the whole list."""
+    near = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    return f"did you mean '{near[0]}'?" if near else f"use one of: {', '.join(known)}."
+
+
 @rule("vendor-unknown", "error", "Every vendor a brand names exists in content/vendors.yaml.")
 def vendor_unknown(project: Project) -> Iterator[Finding]:
-    known = ", ".join(sorted(project.vendors))
+    known = sorted(project.vendors)
     for slug, brand, doc in _brands(project):
-        for i, use in enumerate(brand.sharing.vendors):
-            if use.vendor not in project.vendors:
-                yield doc.finding(("sharing", "vendors", i, "vendor"),
-                                  f"{brand.name} names the vendor '{use.vendor}', which content/vendors.yaml does not "
-                                  f"list; add it there or use one of: {known}.", rule="vendor-unknown")
-        for g, group in enumerate(brand.sharing.groups):
-            for i, vendor in enumerate(group.includes):
-                if vendor not in project.vendors:
-                    yield doc.finding(("sharing", "groups", g, "includes", i),
-                                      f"{brand.name} names the vendor '{vendor}', which content/vendors.yaml does not "
-                                      f"list; add it there or use one of: {known}.", rule="vendor-unknown")
+        refs = [(("sharing", "vendors", i, "vendor"), use.vendor) for i, use in enumerate(brand.sharing.vendors)]
+        refs += [(("sharing", "groups", g, "includes", i), vendor)
+                 for g, group in enumerate(brand.sharing.groups) for i, vendor in enumerate(group.includes)]
+        for loc, vendor in refs:
+            if vendor not in project.vendors:
+                yield doc.finding(loc, f"{brand.name} names the vendor '{vendor}', which content/vendors.yaml does "
+                                  f"not list; add it there, or {_one_of(vendor, known)}", rule="vendor-unknown")
 
 
 @rule("category-unknown", "error", "Data a brand shares or keeps refers to a category the brand collects.")
 def category_unknown(project: Project) -> Iterator[Finding]:
     for slug, brand, doc in _brands(project):
         ids = [c.id for c in brand.data_collected]
-        hint = f"use one of the ids under data_collected: {', '.join(ids)}" if ids else "list it under data_collected"
         places = [(("sharing", "vendors", i, "shares"), use.shares) for i, use in enumerate(brand.sharing.vendors)]
         places += [(("sharing", "groups", i, "shares"), g.shares) for i, g in enumerate(brand.sharing.groups)]
         if brand.account_deletion and brand.account_deletion.kept_as:
@@ -116,7 +118,7 @@ def category_unknown(project: Project) -> Iterator[Finding]:
             for key, ref in (refs.items() if isinstance(refs, dict) else enumerate(refs)):
                 if ref not in ids:
                     yield doc.finding(loc + (key,), f"{brand.name} refers to the data category '{ref}', which it does "
-                                      f"not collect; {hint}.", rule="category-unknown")
+                                      f"not collect (see data_collected); {_one_of(ref, ids)}", rule="category-unknown")
 
 
 @rule("category-duplicate", "error", "Each data category of a brand has its own id.")
