@@ -27,8 +27,8 @@ BREAKS = {
     # the shipped idclinks already breaks promise-unkept (on its security page); this moves the claim
     "promise-unkept": (IDCLINKS, "list_page: security", "list_page: privacy", "list_page: privacy"),
     "date-order": (IDCLINKS, "last_updated: 2026-05-01", "last_updated: 2099-05-01", "2099"),
-    "notice-period": (JOURNEYAPI, "related_policies:\n", "changes:\n  - date: 2026-03-26\n    summary: Shorter logs\n"
-                      "    material: true\n    effective: 2026-04-01\nrelated_policies:\n", "effective: 2026-04-01"),
+    "notice-period": (JOURNEYAPI, "changes: []\n", "changes:\n  - date: 2026-03-26\n    summary: Shorter logs\n"
+                      "    material: true\n    effective: 2026-04-01\n", "effective: 2026-04-01"),
     "email-domain": (IDCLINKS, "email: sales@idclinks.com", "email: sales@gmail.com", "sales@gmail.com"),
     "age-jurisdiction": (JOURNEYAPI, "minimum_age: 13", "minimum_age: 12", "12\n"),
     "page-fact-missing": ("templates/privacy.md.j2", "{% if security.limits %}\n{{ security.limits|sentence }}\n\n",
