@@ -118,6 +118,7 @@ def test_an_empty_value_says_it_is_empty(project, edit, where):
     text = edit(project / LINKRAPI, "  minimum_age: 18", "  minimum_age:")
     finding = the_finding(project)
     assert finding.rule == "fact-type" and "is empty" in finding.message and "None" not in finding.message
+    assert (finding.path, finding.line) == (LINKRAPI, where(text, "minimum_age:")[0])
 
 
 def test_a_bad_yes_no(project, edit, where):
