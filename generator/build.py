@@ -23,7 +23,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
-from .check import run_checks
+from .checks import run_checks
 from .errors import BuildError, FactError, Finding
 from .load import load_file
 from .model import Brand

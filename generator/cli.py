@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .check import RULES, findings_report, rules_report, run_checks
+from .checks import RULES, findings_report, rules_report, run_checks
 from .errors import FactError, Finding, LegalsiteError
 from .project import load_project
 

@@ -1,7 +1,7 @@
 """Whole-build tests on the shipped content: every fact shows where it should, and nowhere it shouldn't.
 
 The expectations are computed from the loaded model (each field declares the
-pages that show it, walked by ``generator.check.shown_facts``), not from a hand-kept list,
+pages that show it, walked by ``generator.checks.pages.shown_facts``), not from a hand-kept list,
 and checked here against the final HTML rather than the Markdown the check rule sees.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import build
-from generator.check import shown_facts
+from generator.checks.pages import shown_facts
 from generator.project import Project, load_project
 from generator.render import display, pages_for
 

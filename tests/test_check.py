@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from generator.check import RULES, run_checks
+from generator.checks import RULES, run_checks
 from generator.cli import cli
 from generator.project import load_project
 

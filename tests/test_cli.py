@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import RULES
+from generator.checks import RULES
 from generator.cli import cli
 
 LINKRAPI = "content/brands/linkrapi.yaml"

@@ -1,0 +1,82 @@
+"""The rules that prove a project's facts hold together.
+
+A rule is one function, registered with ``@rule``: it receives the Project
+and yields Findings. ``legalsite check`` and ``legalsite build`` run them all
+before anything is written. The rules live by subject in this package:
+references, gaps, dates, values and pages; adding one means writing one function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from ..errors import Finding
+from ..load import Document
+from ..model import Brand
+from ..project import Project
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    description: str
+    run: Callable[[Project], Iterable[Finding]]
+    renders: bool = False  # reads rendered pages, so it runs only once the facts hold together
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: str, description: str, *, renders: bool = False):
+    """Register a rule: ``@rule("vendor-unknown", "error", "Every vendor a brand names exists.")``."""
+
+    def register(func: Callable[[Project], Iterable[Finding]]):
+        RULES[id] = Rule(id, severity, description, func, renders)
+        return func
+
+    return register
+
+
+def run_checks(project: Project) -> list[Finding]:
+    """Every finding of every rule, sorted by file and line.
+
+    Rules over rendered pages run last, and only if the facts have no errors:
+    a page cannot be rendered from a reference to a vendor that does not exist.
+    """
+    findings: list[Finding] = []
+    for r in RULES.values():
+        if not r.renders:
+            findings.extend(r.run(project))
+    if not any(f.is_error for f in findings):
+        for r in RULES.values():
+            if r.renders:
+                findings.extend(r.run(project))
+    return sorted(set(findings))
+
+
+def findings_report(findings: list[Finding]) -> dict:
+    """The JSON shape of ``legalsite check --format json`` (documented in the README)."""
+    errors = sum(f.is_error for f in findings)
+    return {
+        "version": 1,
+        "errors": errors,
+        "warnings": len(findings) - errors,
+        "findings": [{"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
+                      "rule": f.rule, "message": f.message} for f in findings],
+    }
+
+
+def rules_report() -> list[dict]:
+    return [{"id": r.id, "severity": r.severity, "description": r.description} for r in RULES.values()]
+
+
+def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
+    """Each brand with its slug and the document its facts came from."""
+    for slug, brand in project.brands.items():
+        yield slug, brand, project.documents[slug]
+
+
+# Importing the modules registers their rules, in the order --list-rules shows them.
+from . import references, gaps, dates, values, pages  # noqa: E402,F401

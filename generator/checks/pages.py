@@ -1,0 +1,169 @@
+"""Pages: templates hold no facts, pages keep their promises, and rendered pages match the facts."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Iterator
+
+from pydantic import BaseModel
+
+from ..errors import FactError, Finding
+from ..model import Brand, Duration
+from ..project import Project
+from ..render import PAGE_TITLES, display, environment, pages_for, render_brand
+from . import brands_of, rule
+
+_TEMPLATE_FACTS = [
+    (re.compile(r"\b\d+\s*(?:[-–]\s*\d+\s*)?(?:hours?|days?|weeks?|months?|years?)\b", re.I), "a period of time"),
+    (re.compile(r"\b(?:age|aged|under|over)\s+(?:of\s+)?\d+\b", re.I), "an age"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "an email address"),
+    (re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|ai|co|eu|uk|de|fr)\b", re.I), "a domain"),
+]
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+
+
+@rule("template-literal-fact", "error",
+      "Templates hold wording only: no periods of time, ages, emails, domains, brand or vendor names.")
+def template_literal_fact(project: Project) -> Iterator[Finding]:
+    names = [v.name for v in project.vendors.values()] + [b.name for b in project.brands.values()]
+    patterns = _TEMPLATE_FACTS + [(re.compile(rf"(?<![\w-]){re.escape(n)}(?![\w-])"), f"the name '{n}'") for n in names]
+    for path in sorted(project.templates_dir.glob("*.j2")):
+        source = path.read_text(encoding="utf-8")
+        # Comments may quote examples; blank them out but keep every line and column where it was.
+        source = _JINJA_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+        for number, line in enumerate(source.splitlines(), start=1):
+            for pattern, what in patterns:
+                for match in pattern.finditer(line):
+                    yield Finding(f"templates/{path.name}", number, match.start() + 1, "error",
+                                  "template-literal-fact",
+                                  f"'{match.group(0)}' is {what} written into the template; it belongs in the facts. "
+                                  "Move it to content/ and print it with {{ ... }}.")
+
+
+# --- pages promise only what exists ----------------------------------------
+
+@rule("promise-unkept", "warning", "A passage that points to another page's list is satisfied by that page.")
+def promise_unkept(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in brands_of(project):
+        page = brand.sharing.list_page
+        if page and page in pages_for(brand) and not (brand.sharing.vendors or brand.sharing.groups):
+            yield doc.finding(("sharing", "list_page"),
+                              f"{brand.name}'s privacy page says its subprocessor list is on the {page} page, but no "
+                              "subprocessors are given; list them under sharing.vendors.",
+                              rule="promise-unkept", severity="warning")
+
+
+@rule("promise-missing-page", "error", "A passage never points to a page the brand does not publish.")
+def promise_missing_page(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in brands_of(project):
+        page = brand.sharing.list_page
+        if page and page not in pages_for(brand):
+            yield doc.finding(("sharing", "list_page"),
+                              f"{brand.name} points to its {page} page, which it does not publish (it publishes: "
+                              f"{', '.join(pages_for(brand))}); point to one of those.", rule="promise-missing-page")
+
+
+def shown_facts(brand: Brand, slug: str, vendors: dict) -> Iterator[tuple[tuple, str, str]]:
+    """(location in the brand file, page, words the page must contain) for every fact the brand gives.
+
+    Each field's ``pages`` says where it must show; an id shows as the name it refers to,
+    a yes/no fact as its phrase, a period as "90 days". Vendors named directly bring their
+    registry facts along (located at the brand's reference to them).
+    """
+    categories = {c.id: c.name for c in brand.data_collected}
+    names = {
+        "vendor": lambda v: vendors[v].name,
+        "category": lambda v: categories[v],
+        "page": lambda v: PAGE_TITLES[v],
+        "provider": lambda v: brand.name if v == slug else vendors[v].name,
+    }
+
+    def walk(model: BaseModel, loc: tuple, at: tuple | None = None):
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            extra = info.json_schema_extra or {}
+            pages = extra.get("pages", [])
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                where = loc + ((name, index) if isinstance(value, list) else (name,))
+                if item is None or isinstance(item, BaseModel) and not isinstance(item, Duration):
+                    if item is not None:
+                        yield from walk(item, where, at)
+                    continue
+                if isinstance(item, bool):
+                    words = extra.get("phrase") if item else None
+                elif "ref" in extra:
+                    words = names[extra["ref"]](item)
+                else:
+                    words = display(item)
+                for page in pages if words else ():
+                    yield at or where, page, words
+
+    yield from walk(brand, ())
+    for i, use in enumerate(brand.sharing.vendors):
+        if use.vendor in vendors:
+            yield from walk(vendors[use.vendor], (), at=("sharing", "vendors", i, "vendor"))
+
+
+def plain_text(markdown: str) -> str:
+    """Rendered Markdown as the words a reader sees: escapes undone, emphasis dropped, case folded."""
+    text = re.sub(r"(?<!\\)\*\*", "", markdown)  # the template's own bold, not an escaped \*\* from a fact
+    text = html.unescape(re.sub(r"\\(.)", r"\1", text))
+    return " ".join(text.split()).casefold()
+
+
+@rule("page-fact-missing", "error", "After rendering, every fact of a brand appears on each page meant to show it.",
+      renders=True)
+def page_fact_missing(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc, pages in _rendered(project):
+        if isinstance(pages, FactError):
+            yield from pages.findings
+            continue
+        texts = {page: plain_text(markdown) for page, markdown in pages.items()}
+        for loc, page, words in shown_facts(brand, slug, project.vendors):
+            if page in texts and " ".join(words.split()).casefold() not in texts[page]:
+                yield doc.finding(loc, f"{brand.name}'s {page} page does not show '{words}'; the template "
+                                  f"templates/{page}.md.j2 must print this fact.", rule="page-fact-missing")
+
+
+@rule("page-foreign-fact", "error", "No page shows another brand's name, domain or email, or a vendor it does not use.",
+      renders=True)
+def page_foreign_fact(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc, pages in _rendered(project):
+        if isinstance(pages, FactError):
+            continue  # reported once, by page-fact-missing
+        used = {u.vendor for u in brand.sharing.vendors} | {v for g in brand.sharing.groups for v in g.includes}
+        foreign = [(v.name, f"the vendor {v.name}, which {brand.name} does not use")
+                   for vid, v in project.vendors.items() if vid not in used]
+        for other_slug, other in project.brands.items():
+            if other_slug != slug:
+                foreign += [(w, f"{other.name}'s {kind}") for w, kind in
+                            ((other.name, "name"), (other.domain, "domain"), (other.contact.email, "email")) if w]
+        for page, markdown in pages.items():
+            text = plain_text(markdown)
+            for word, what in foreign:
+                if re.search(rf"(?<![\w-]){re.escape(word.casefold())}(?![\w-])", text):
+                    loc = next((loc for loc, _, words in shown_facts(brand, slug, project.vendors)
+                                if word.casefold() in words.casefold()), ())
+                    yield doc.finding(loc, f"{brand.name}'s {page} page mentions {what}; remove it from "
+                                      f"{brand.name}'s facts.", rule="page-foreign-fact")
+
+
+def _rendered(project: Project) -> list[tuple]:
+    """Each brand with its rendered Markdown pages (or the FactError that stopped them).
+
+    Kept on the project, so the two page rules render each brand once.
+    """
+    cached = vars(project).get("_rendered_pages")
+    if cached is None:
+        env = environment(project.templates_dir)
+        cached = []
+        for slug, brand, doc in brands_of(project):
+            try:
+                pages = render_brand(env, slug, brand, project.vendors)
+            except FactError as exc:
+                pages = exc
+            cached.append((slug, brand, doc, pages))
+        vars(project)["_rendered_pages"] = cached
+    return cached

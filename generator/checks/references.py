@@ -1,0 +1,77 @@
+"""References: what a brand names must exist, and the registry holds nothing unused."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterator
+
+from ..errors import Finding
+from ..project import Project
+from . import brands_of, rule
+
+def _one_of(value: str, known: list[str]) -> str:
+    """"did you mean 'digitalocean'?" for a near miss, else the whole list."""
+    near = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    return f"did you mean '{near[0]}'?" if near else f"use one of: {', '.join(known)}."
+
+
+@rule("vendor-unknown", "error", "Every vendor a brand names exists in content/vendors.yaml.")
+def vendor_unknown(project: Project) -> Iterator[Finding]:
+    known = sorted(project.vendors)
+    for slug, brand, doc in brands_of(project):
+        refs = [(("sharing", "vendors", i, "vendor"), use.vendor) for i, use in enumerate(brand.sharing.vendors)]
+        refs += [(("sharing", "groups", g, "includes", i), vendor)
+                 for g, group in enumerate(brand.sharing.groups) for i, vendor in enumerate(group.includes)]
+        for loc, vendor in refs:
+            if vendor not in project.vendors:
+                yield doc.finding(loc, f"{brand.name} names the vendor '{vendor}', which content/vendors.yaml does "
+                                  f"not list; add it there, or {_one_of(vendor, known)}", rule="vendor-unknown")
+
+
+@rule("category-unknown", "error", "Data a brand shares or keeps refers to a category the brand collects.")
+def category_unknown(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in brands_of(project):
+        ids = [c.id for c in brand.data_collected]
+        places = [(("sharing", "vendors", i, "shares"), use.shares) for i, use in enumerate(brand.sharing.vendors)]
+        places += [(("sharing", "groups", i, "shares"), g.shares) for i, g in enumerate(brand.sharing.groups)]
+        if brand.account_deletion and brand.account_deletion.kept_as:
+            places.append((("account_deletion",), {"kept_as": brand.account_deletion.kept_as}))
+        for loc, refs in places:
+            for key, ref in (refs.items() if isinstance(refs, dict) else enumerate(refs)):
+                if ref not in ids:
+                    yield doc.finding(loc + (key,), f"{brand.name} refers to the data category '{ref}', which it does "
+                                      f"not collect (see data_collected); {_one_of(ref, ids)}", rule="category-unknown")
+
+
+@rule("category-duplicate", "error", "Each data category of a brand has its own id.")
+def category_duplicate(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in brands_of(project):
+        seen: set[str] = set()
+        for i, category in enumerate(brand.data_collected):
+            if category.id in seen:
+                yield doc.finding(("data_collected", i, "id"), f"the data category id '{category.id}' is used twice; "
+                                  "give each category its own id.", rule="category-duplicate")
+            seen.add(category.id)
+
+
+@rule("cookie-provider-unknown", "error", "A cookie is set by the brand itself or by one of its vendors.")
+def cookie_provider_unknown(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in brands_of(project):
+        allowed = [slug] + [use.vendor for use in brand.sharing.vendors]
+        for i, cookie in enumerate(brand.cookies):
+            if cookie.provider not in allowed:
+                yield doc.finding(("cookies", i, "provider"),
+                                  f"the cookie for '{cookie.purpose}' is set by '{cookie.provider}', which is neither "
+                                  f"{brand.name} ('{slug}') nor one of its vendors; use one of: {', '.join(allowed)}.",
+                                  rule="cookie-provider-unknown")
+
+
+@rule("vendor-unused", "warning", "Every vendor in the registry is used by at least one brand.")
+def vendor_unused(project: Project) -> Iterator[Finding]:
+    used = {u.vendor for b in project.brands.values() for u in b.sharing.vendors}
+    used |= {v for b in project.brands.values() for g in b.sharing.groups for v in g.includes}
+    doc = project.documents["vendors"]
+    for i, vid in enumerate(project.vendors):
+        if vid not in used:
+            yield doc.finding(("vendors", i, "id"), f"the vendor '{vid}' is used by no brand; remove it, or add it to "
+                              "a brand's sharing.vendors.", rule="vendor-unused", severity="warning")

@@ -1,0 +1,60 @@
+"""Values: emails on the brand's domain, ages that fit the law, and shared facts that agree."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..errors import Finding
+from ..model import Brand
+from ..project import Project
+from . import brands_of, rule
+
+@rule("email-domain", "error", "A brand's email addresses are on its own domain, or on one it declares.")
+def email_domain(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in brands_of(project):
+        email = brand.contact.email
+        if not email or not brand.domain:
+            continue
+        host = email.rsplit("@", 1)[1].lower()
+        allowed = [brand.domain, *brand.email_domains]
+        if not any(host == d or host.endswith("." + d) for d in allowed):
+            yield doc.finding(("contact", "email"), f"{email} is not on {brand.name}'s domain ({brand.domain}); use "
+                              f"an address @{brand.domain}, or declare '{host}' under email_domains.",
+                              rule="email-domain")
+
+
+# GDPR art. 8 lets member states set the age of digital consent between 13 and 16; COPPA protects under-13s.
+_AGE_LIMITS = {"EEA": (13, 16), "UK": (13, 16), "US": (13, None)}
+
+
+@rule("age-jurisdiction", "error", "The children's minimum age fits every jurisdiction the brand declares.")
+def age_jurisdiction(project: Project) -> Iterator[Finding]:
+    for slug, brand, doc in brands_of(project):
+        if not brand.children:
+            continue
+        lowest = brand.children.minimum_age
+        highest = brand.children.local_minimum_age or lowest
+        for region in brand.jurisdictions:
+            low, high = _AGE_LIMITS[region]
+            if lowest < low:
+                yield doc.finding(("children", "minimum_age"), f"{brand.name} declares {region} but its minimum age "
+                                  f"is {lowest}; the law there protects children under {low}, so write at least {low}.",
+                                  rule="age-jurisdiction")
+            elif high and highest < high and region in ("EEA", "UK") and lowest < high:
+                yield doc.finding(("children", "minimum_age"), f"{brand.name} declares {region}, where some "
+                                  f"countries set the age at up to {high}, but it never states an age of {high}; add "
+                                  f"'local_minimum_age: {high}' or raise minimum_age.", rule="age-jurisdiction")
+
+
+@rule("shared-fact-mismatch", "error", "Facts brands declare as shared (parent company, DPO) are identical in every brand.")
+def shared_fact_mismatch(project: Project) -> Iterator[Finding]:
+    for name in type(next(iter(project.brands.values()), Brand)).model_fields["shared"].annotation.model_fields:
+        stated = {slug: getattr(b.shared, name) for slug, b in project.brands.items() if getattr(b.shared, name)}
+        values = sorted(set(stated.values()))
+        if len(values) < 2:
+            continue
+        for slug, value in stated.items():
+            others = ", ".join(f"{project.brands[s].name}: '{v}'" for s, v in stated.items() if v != value)
+            yield project.documents[slug].finding(
+                ("shared", name), f"{project.brands[slug].name} gives shared.{name} as '{value}', but {others}; "
+                "shared facts must be identical in every brand that states them.", rule="shared-fact-mismatch")
