@@ -16,7 +16,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import yaml
 from mkdocs.commands.build import build as mkdocs_build
@@ -157,7 +157,7 @@ def _source_date_epoch(brand: Brand) -> Iterator[None]:
         yield
         return
     dates = [d for d in (brand.dates.last_updated, brand.dates.effective) if d]
-    moment = dt.datetime.combine(max(dates), dt.time(), dt.timezone.utc) if dates else None
+    moment = dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None
     os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()) if moment else 0)
     try:
         yield

@@ -8,7 +8,7 @@ annotations and a lawyer reading the terminal see one format.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 
 @dataclass(frozen=True, order=True)

@@ -89,7 +89,7 @@ def load_file(path: Path, shown_as: str) -> Document:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise FactError([Finding(shown_as, 1, 1, "error", "file-unreadable", f"cannot read this file: {exc.strerror}")])
+        raise FactError([Finding(shown_as, 1, 1, "error", "file-unreadable", f"cannot read this file: {exc.strerror}")]) from None
     if len(raw) > MAX_BYTES:
         raise FactError([Finding(shown_as, 1, 1, "error", "file-too-large",
                                  f"this file is {len(raw):,} bytes; fact files may be at most {MAX_BYTES:,} bytes. "
@@ -100,7 +100,7 @@ def load_file(path: Path, shown_as: str) -> Document:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise FactError([Finding(shown_as, line, col, "error", "file-encoding",
-                                 "this file is not UTF-8 text; save it with UTF-8 encoding.")])
+                                 "this file is not UTF-8 text; save it with UTF-8 encoding.")]) from None
     return load_text(text, shown_as)
 
 

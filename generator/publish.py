@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from .errors import BuildError
 

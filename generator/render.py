@@ -12,7 +12,8 @@ import datetime as dt
 import re
 import traceback
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import jinja2
 from markupsafe import Markup

@@ -221,7 +221,7 @@ def test_merge_key_is_refused():
 
 def test_non_utf8_file(tmp_path):
     path = tmp_path / "brand.yaml"
-    path.write_bytes("name: ok\ncity: M".encode() + b"\xfcnchen\n")  # Latin-1 'ü'
+    path.write_bytes(b"name: ok\ncity: M" + b"\xfcnchen\n")  # Latin-1 'ü'
     with pytest.raises(FactError) as info:
         load_file(path, "content/brands/brand.yaml")
     [finding] = info.value.findings

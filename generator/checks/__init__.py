@@ -9,7 +9,7 @@ references, gaps, dates, values and pages; adding one means writing one function
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ..errors import Finding
 from ..load import Document

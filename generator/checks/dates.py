@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import Finding
 from ..model import Duration
@@ -14,13 +14,13 @@ from . import brands_of, rule
 def today() -> dt.date:
     """The build's today: SOURCE_DATE_EPOCH where set, so checks are reproducible too."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
 
 
 @rule("date-order", "error", "Last updated is not in the future and not earlier than the effective date.")
 def date_order(project: Project) -> Iterator[Finding]:
     now = today()
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         updated, effective = brand.dates.last_updated, brand.dates.effective
         if updated and updated > now:
             yield doc.finding(("dates", "last_updated"), f"{brand.name} was last updated on {updated}, which is in "
@@ -50,7 +50,7 @@ def _days(period: Duration) -> int:
 
 @rule("notice-period", "error", "A material change takes effect no earlier than its announcement plus the notice period.")
 def notice_period(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         notice = brand.changes_policy.material_notice
         for i, change in enumerate(brand.changes):
             if not change.material:

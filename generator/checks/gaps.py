@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from pydantic import BaseModel
 
@@ -13,7 +13,7 @@ from . import brands_of, rule
 
 @rule("fact-gap", "warning", "A fact a page would show is not stated; the page omits that passage.")
 def fact_gap(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         for loc, name, info, what in _missing(brand, ()):
             pages = [p for p in info.json_schema_extra.get("pages", []) if p != "index"] or ["privacy"]
             page = pages[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from pydantic import BaseModel
 
@@ -45,7 +45,7 @@ def template_literal_fact(project: Project) -> Iterator[Finding]:
 
 @rule("promise-unkept", "warning", "A passage that points to another page's list is satisfied by that page.")
 def promise_unkept(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         page = brand.sharing.list_page
         if page and page in pages_for(brand) and not (brand.sharing.vendors or brand.sharing.groups):
             yield doc.finding(("sharing", "list_page"),
@@ -56,7 +56,7 @@ def promise_unkept(project: Project) -> Iterator[Finding]:
 
 @rule("promise-missing-page", "error", "A passage never points to a page the brand does not publish.")
 def promise_missing_page(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         page = brand.sharing.list_page
         if page and page not in pages_for(brand):
             yield doc.finding(("sharing", "list_page"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import Finding
 from ..project import Project
@@ -18,7 +18,7 @@ def _one_of(value: str, known: list[str]) -> str:
 @rule("vendor-unknown", "error", "Every vendor a brand names exists in content/vendors.yaml.")
 def vendor_unknown(project: Project) -> Iterator[Finding]:
     known = sorted(project.vendors)
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         refs = [(("sharing", "vendors", i, "vendor"), use.vendor) for i, use in enumerate(brand.sharing.vendors)]
         refs += [(("sharing", "groups", g, "includes", i), vendor)
                  for g, group in enumerate(brand.sharing.groups) for i, vendor in enumerate(group.includes)]
@@ -30,7 +30,7 @@ def vendor_unknown(project: Project) -> Iterator[Finding]:
 
 @rule("category-unknown", "error", "Data a brand shares or keeps refers to a category the brand collects.")
 def category_unknown(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         ids = [c.id for c in brand.data_collected]
         places = [(("sharing", "vendors", i, "shares"), use.shares) for i, use in enumerate(brand.sharing.vendors)]
         places += [(("sharing", "groups", i, "shares"), g.shares) for i, g in enumerate(brand.sharing.groups)]
@@ -45,7 +45,7 @@ def category_unknown(project: Project) -> Iterator[Finding]:
 
 @rule("category-duplicate", "error", "Each data category of a brand has its own id.")
 def category_duplicate(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         seen: set[str] = set()
         for i, category in enumerate(brand.data_collected):
             if category.id in seen:

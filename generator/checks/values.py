@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import Finding
 from ..model import Brand
@@ -11,7 +11,7 @@ from . import brands_of, rule
 
 @rule("email-domain", "error", "A brand's email addresses are on its own domain, or on one it declares.")
 def email_domain(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         email = brand.contact.email
         if not email or not brand.domain:
             continue
@@ -29,7 +29,7 @@ _AGE_LIMITS = {"EEA": (13, 16), "UK": (13, 16), "US": (13, None)}
 
 @rule("age-jurisdiction", "error", "The children's minimum age fits every jurisdiction the brand declares.")
 def age_jurisdiction(project: Project) -> Iterator[Finding]:
-    for slug, brand, doc in brands_of(project):
+    for _slug, brand, doc in brands_of(project):
         if not brand.children:
             continue
         lowest = brand.children.minimum_age
