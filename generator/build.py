@@ -29,7 +29,7 @@ from .load import load_file
 from .model import Brand
 from .project import Project, load_project
 from .publish import publish, staging_dir, validate_site
-from .render import PAGE_TITLES, environment, render_brand
+from .render import PAGE_TITLES, render_project
 
 THEME_DIR = Path(__file__).parent / "theme"
 
@@ -55,15 +55,9 @@ def build(project: Project, out: Path, slugs=None) -> BuildResult:
         raise FactError(errors)
     base = load_base_config(project)
 
-    # Render every page of every brand before writing anything.
-    env = environment(project.templates_dir)
-    rendered: dict[str, dict[str, str]] = {}
-    problems: list[Finding] = []
-    for slug in selected:
-        try:
-            rendered[slug] = render_brand(env, slug, project.brands[slug], project.vendors)
-        except FactError as exc:
-            problems.extend(exc.findings)
+    # Every page of every brand is rendered (by the checks, once) before anything is written.
+    rendered = {slug: render_project(project)[slug] for slug in selected}
+    problems = [f for pages in rendered.values() if isinstance(pages, FactError) for f in pages.findings]
     if problems:
         raise FactError(problems)
 
@@ -88,7 +82,7 @@ def load_base_config(project: Project) -> dict:
         return yaml.safe_load(handle) or {}
 
 
-def brand_config(brand: Brand, slug: str, pages: list[str], base: dict, docs: Path, site: Path) -> dict:
+def brand_config(brand: Brand, pages: list[str], base: dict, docs: Path, site: Path) -> dict:
     """The MkDocs config of one brand: the shared base plus the brand's name, address, navigation and colours."""
     config = copy.deepcopy(base)
     config.update(
@@ -114,7 +108,7 @@ def build_site(brand: Brand, slug: str, pages: dict[str, str], base: dict, work:
         (docs / f"{page}.md").write_text(markdown, encoding="utf-8")
     config_path = work / "mkdocs.yml"
     # MkDocs reads its config with PyYAML's unsafe loader: safe_dump writes nothing it could execute.
-    config_path.write_text(yaml.safe_dump(brand_config(brand, slug, list(pages), base, docs, site),
+    config_path.write_text(yaml.safe_dump(brand_config(brand, list(pages), base, docs, site),
                                           sort_keys=True, allow_unicode=True), encoding="utf-8")
     with _mkdocs_log() as messages, _source_date_epoch(brand):
         try:

@@ -29,6 +29,8 @@ class Project:
     vendors: dict[str, Vendor]
     brands: dict[str, Brand]  # slug → facts, in slug order
     documents: dict[str, Document] = field(default_factory=dict)  # "vendors" or a slug → its document
+    # slug → its rendered pages (or the FactError that stopped them); filled by render.render_project
+    rendered: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def templates_dir(self) -> Path:

@@ -12,14 +12,17 @@ import datetime as dt
 import re
 import traceback
 from pathlib import Path
-from typing import Any
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from .errors import FactError, Finding
 from .model import Brand, Duration, Vendor
+
+if TYPE_CHECKING:
+    from .project import Project
 
 PAGE_TEMPLATES = {"index": "index.md.j2", "privacy": "privacy.md.j2", "cookies": "cookies.md.j2",
                   "security": "security.md.j2"}
@@ -181,6 +184,22 @@ def render_brand(env: jinja2.Environment, slug: str, brand: Brand, vendors: dict
     if problems:
         raise FactError(problems)
     return out
+
+
+def render_project(project: Project) -> dict[str, dict[str, str] | FactError]:
+    """Every brand's pages (or the FactError that stopped them), rendered once per loaded project.
+
+    The page rules of ``check`` and the build both read this, so a build renders each page once.
+    """
+    if project.rendered is None:
+        env = environment(project.templates_dir)
+        project.rendered = {}
+        for slug, brand in project.brands.items():
+            try:
+                project.rendered[slug] = render_brand(env, slug, brand, project.vendors)
+            except FactError as exc:
+                project.rendered[slug] = exc
+    return project.rendered
 
 
 def _template_line(exc: BaseException, env: jinja2.Environment, fallback: str) -> tuple[str, int]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ..errors import FactError, Finding
 from ..model import Brand, Duration
 from ..project import Project
-from ..render import PAGE_TITLES, display, environment, pages_for, render_brand
+from ..render import PAGE_TITLES, display, pages_for, render_project
 from . import brands_of, rule
 
 _TEMPLATE_FACTS = [
@@ -151,19 +151,6 @@ def page_foreign_fact(project: Project) -> Iterator[Finding]:
 
 
 def _rendered(project: Project) -> list[tuple]:
-    """Each brand with its rendered Markdown pages (or the FactError that stopped them).
-
-    Kept on the project, so the two page rules render each brand once.
-    """
-    cached = vars(project).get("_rendered_pages")
-    if cached is None:
-        env = environment(project.templates_dir)
-        cached = []
-        for slug, brand, doc in brands_of(project):
-            try:
-                pages = render_brand(env, slug, brand, project.vendors)
-            except FactError as exc:
-                pages = exc
-            cached.append((slug, brand, doc, pages))
-        vars(project)["_rendered_pages"] = cached
-    return cached
+    """Each brand with its document and its rendered Markdown pages (or the FactError that stopped them)."""
+    pages = render_project(project)
+    return [(slug, brand, doc, pages[slug]) for slug, brand, doc in brands_of(project)]
