@@ -28,7 +28,10 @@ from .errors import BuildError, FactError, Finding
 from .load import load_file
 from .model import Brand
 from .project import Project, load_project
-from .publish import publish, staging_dir, validate_site
+from . import feeds
+from .feeds import to_json
+from .publish import carry_over, publish, staging_dir, validate_site, write_brand_index
+from .style import brand_css, consent_config, monogram
 from .render import PAGE_TITLES, render_project
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -63,10 +66,12 @@ def build(project: Project, out: Path, slugs=None) -> BuildResult:
 
     with staging_dir(out) as stage, tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
         for slug in selected:
-            build_site(project.brands[slug], slug, rendered[slug], base, Path(work) / slug, stage / slug)
+            build_site(project, slug, rendered[slug], base, Path(work) / slug, stage / slug)
+        carry_over(stage, out, rebuilt=selected)
+        write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
         for slug in selected:
             validate_site(stage / slug, list(rendered[slug]), forbidden=[work, str(stage)])
-        publish(stage, out, rebuilt=selected)
+        publish(stage, out)
     return BuildResult(out=out, brands=selected, warnings=[f for f in findings if not f.is_error])
 
 
@@ -83,7 +88,7 @@ def load_base_config(project: Project) -> dict:
 
 
 def brand_config(brand: Brand, pages: list[str], base: dict, docs: Path, site: Path) -> dict:
-    """The MkDocs config of one brand: the shared base plus the brand's name, address, navigation and colours."""
+    """The MkDocs config of one brand: the shared base plus the brand's name, address, navigation and look."""
     config = copy.deepcopy(base)
     config.update(
         site_name=brand.name,
@@ -95,17 +100,46 @@ def brand_config(brand: Brand, pages: list[str], base: dict, docs: Path, site: P
         config["site_url"] = f"https://{brand.domain}/"
     theme = config.setdefault("theme", {"name": "material"})
     theme["custom_dir"] = str(THEME_DIR)
+    theme["logo"] = theme["favicon"] = _logo_name(brand)
     for scheme in theme.get("palette") or [{}]:
-        scheme.update(primary=brand.theme.primary, accent=brand.theme.accent)
+        scheme.update(primary="custom", accent="custom")  # the colours themselves are in assets/brand.css
+    config["extra_css"] = [*config.get("extra_css", []), "assets/stylesheets/legalsite.css", "assets/brand.css"]
+    consent = consent_config(brand)
+    if consent:
+        config.setdefault("extra", {})["consent"] = consent
+        config["copyright"] = '<a href="#__consent">Change cookie settings</a>'
     return config
 
 
-def build_site(brand: Brand, slug: str, pages: dict[str, str], base: dict, work: Path, site: Path) -> None:
-    """Write one brand's Markdown and config into ``work`` and build its site into ``site``."""
+def brand_files(project: Project, slug: str, pages: list[str]) -> dict[str, str | bytes]:
+    """The files a brand's site carries beside its pages, by path in the docs folder."""
+    brand = project.brands[slug]
+    logo = (project.root / "content" / brand.theme.logo).read_bytes() if brand.theme.logo else monogram(brand)
+    return {
+        "assets/brand.css": brand_css(brand),
+        _logo_name(brand): logo,
+        "subprocessors.json": to_json(feeds.subprocessors(brand, project.vendors)),
+        "cookies.json": to_json(feeds.cookies(brand, slug, project.vendors)),
+        "changes.xml": feeds.changes_feed(brand, slug, pages, PAGE_TITLES),
+    }
+
+
+def _logo_name(brand: Brand) -> str:
+    return "assets/logo" + (Path(brand.theme.logo).suffix.lower() if brand.theme.logo else ".svg")
+
+
+def build_site(project: Project, slug: str, pages: dict[str, str], base: dict, work: Path, site: Path) -> None:
+    """Write one brand's Markdown, files and config into ``work`` and build its site into ``site``."""
+    brand = project.brands[slug]
     docs = work / "docs"
     docs.mkdir(parents=True)
-    for page, markdown in pages.items():
-        (docs / f"{page}.md").write_text(markdown, encoding="utf-8")
+    files = {f"{page}.md": markdown for page, markdown in pages.items()} | brand_files(project, slug, list(pages))
+    for name, data in files.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            (docs / name).write_bytes(data)
+        else:
+            (docs / name).write_text(data, encoding="utf-8")
     config_path = work / "mkdocs.yml"
     # MkDocs reads its config with PyYAML's unsafe loader: safe_dump writes nothing it could execute.
     config_path.write_text(yaml.safe_dump(brand_config(brand, list(pages), base, docs, site),
@@ -150,7 +184,7 @@ def _source_date_epoch(brand: Brand) -> Iterator[None]:
     if "SOURCE_DATE_EPOCH" in os.environ:
         yield
         return
-    dates = [d for d in (brand.dates.last_updated, brand.dates.effective) if d]
+    dates = [d for d in (brand.dates.last_updated, brand.dates.effective) if d] + [c.date for c in brand.changes]
     moment = dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None
     os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()) if moment else 0)
     try:

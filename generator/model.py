@@ -120,13 +120,25 @@ class VendorRegistry(Fact):
 
 # --- one brand -------------------------------------------------------------
 
+Colour = Annotated[str, _pattern(r"#[0-9a-fA-F]{6}", "a colour written #RRGGBB",
+                                  "\"#3949ab\", in quotes (in YAML an unquoted # starts a comment)")]
+
+
 class Theme(Fact):
-    primary: Text = required("The primary colour, as a Material for MkDocs colour name.", examples=["indigo"])
-    accent: Text = required("The accent colour, as a Material for MkDocs colour name.", examples=["amber"])
+    """The brand's look. Not a legal fact: legalsite adjusts shades so text and links stay readable (WCAG AA)."""
+
+    primary: Colour = required("The brand's main colour, for the header and links (written \"#RRGGBB\", in quotes).",
+                               examples=["#3949ab"])
+    accent: Colour = required("The brand's accent colour, for highlights such as hovered links (written \"#RRGGBB\", in quotes).",
+                              examples=["#00838f"])
+    logo: Text | None = fact("The brand's logo, an .svg or .png file given as a path from content/ "
+                             "(\"brands/linkrapi.svg\"); without one, the header shows the brand's initial.",
+                             examples=["brands/linkrapi.svg"])
 
 
 class Dates(Fact):
-    last_updated: Date | None = fact("The date the policy was last updated, written YYYY-MM-DD.",
+    last_updated: Date | None = fact("The date the whole policy was last revised, written YYYY-MM-DD "
+                                     "(later entries in 'changes' date only the pages they touch).",
                                         pages=("index", "privacy", "cookies", "security"), expected=True)
     effective: Date | None = fact("The date the current policy took effect, written YYYY-MM-DD.", pages=("privacy",),
                                      expected=True)
@@ -321,14 +333,16 @@ class RelatedPolicy(Fact):
 
 
 class Change(Fact):
-    """One change to a brand's policy, newest last."""
+    """One change to a brand's policy. The pages whose facts it touched show its date as "Last updated"."""
 
-    date: Date = required("The date the change was announced, written YYYY-MM-DD.")
-    summary: Text = required("What changed, in a sentence.")
+    date: Date = required("The date the change was announced, written YYYY-MM-DD.", examples=["2026-05-01"])
+    summary: Text = required("What changed, in a sentence.", examples=["API usage logs are now kept for 60 days."])
     material: bool = fact("Whether the change is material (people must be told in advance).", default=False)
     effective: Date | None = fact("The date the change takes effect, written YYYY-MM-DD.")
-    facts: list[Text] = fact("The facts the change touched (\"retention of API usage logs\").",
-                             default_factory=list)
+    facts: list[Text] = fact("The facts the change touched, as the keys that lead to them, joined by dots; an item "
+                             "of a list is named by its id (\"data_collected.api_logs.retention\", \"sharing.vendors\"). "
+                             "Leave it out when the whole policy changed.", default_factory=list,
+                             examples=[["data_collected.api_logs.retention"]])
 
 
 class SharedFacts(Fact):
@@ -378,3 +392,100 @@ class Brand(Fact):
     changes: list[Change] = fact("The history of changes to the policy, oldest first.", default_factory=list)
     related_policies: list[RelatedPolicy] = fact("Other policies the privacy policy points to.", pages=("privacy",),
                                                  default_factory=list)
+
+
+# --- which pages a fact is shown on ----------------------------------------
+
+def _field_pages(annotation: Any, info=None) -> set[str]:
+    """The pages a field (or, for a group of facts, any fact inside it) is shown on."""
+    if info is not None and (info.json_schema_extra or {}).get("pages"):
+        return set(info.json_schema_extra["pages"])
+    model = model_of(annotation)
+    if model is None:
+        return set()
+    return set().union(*(_field_pages(f.annotation, f) for f in model.model_fields.values()))
+
+
+def model_of(annotation: Any) -> type[BaseModel] | None:
+    """The fact model inside ``Foo``, ``Foo | None`` or ``list[Foo]``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if (found := model_of(arg)) is not None:
+            return found
+    return None
+
+
+def _item_key(item: BaseModel) -> str | None:
+    """How a change names one item of a list: its id, or the vendor it is about."""
+    return getattr(item, "id", None) or getattr(item, "vendor", None)
+
+
+def fact_pages(brand: Brand, path: str) -> set[str]:
+    """The pages that show the fact at ``path`` ("data_collected.api_logs.retention").
+
+    Raises ValueError, in words for the legal team, when the path leads nowhere.
+    """
+    model: type[BaseModel] = Brand
+    value: Any = brand
+    pages: set[str] = set()
+    walked: list[str] = []
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        key = parts[i]
+        info = model.model_fields.get(key)
+        if info is None:
+            near = ", ".join(sorted(model.model_fields))
+            raise ValueError(f"'{'.'.join(walked + [key])}' is not a fact; after '{'.'.join(walked) or 'the brand'}' "
+                             f"come: {near}")
+        walked.append(key)
+        pages = _field_pages(info.annotation, info)
+        value = getattr(value, key, None) if value is not None else None
+        inner = model_of(info.annotation)
+        if inner is None:
+            if i + 1 < len(parts):
+                raise ValueError(f"'{'.'.join(walked)}' holds no further facts; end the path there")
+            break
+        if isinstance(value, list) and i + 1 < len(parts) and parts[i + 1] not in inner.model_fields:
+            items = {_item_key(item): item for item in value}
+            if parts[i + 1] not in items:
+                known = ", ".join(k for k in items if k) or "none"
+                raise ValueError(f"'{'.'.join(walked)}' has no item '{parts[i + 1]}'; its items are: {known}")
+            value = items[parts[i + 1]]
+            walked.append(parts[i + 1])
+            i += 1
+        elif isinstance(value, list):
+            value = None  # a field of every item: which item is not needed to know the pages
+        model = inner
+        i += 1
+    return pages
+
+
+def changed_pages(brand: Brand, change: Change, pages: list[str]) -> list[str]:
+    """The brand's pages a change touched; a change that names no facts touched them all."""
+    if not change.facts:
+        return [p for p in pages if p != "changes"]
+    touched: set[str] = set()
+    for path in change.facts:
+        try:
+            touched |= fact_pages(brand, path)
+        except ValueError:
+            continue  # the change-fact-unknown check reports it
+    return [p for p in pages if p in touched]
+
+
+def page_dates(brand: Brand, pages: list[str]) -> dict[str, dt.date | None]:
+    """Each page's "Last updated": the newest of the policy's date and the changes that touched the page.
+
+    The Changes page and the landing page are updated by every change.
+    """
+    dated: dict[str, list[dt.date]] = {p: [brand.dates.last_updated] if brand.dates.last_updated else []
+                                       for p in pages}
+    for change in brand.changes:
+        for page in changed_pages(brand, change, pages):
+            dated[page].append(change.date)
+        for page in ("index", "changes"):
+            if page in dated:
+                dated[page].append(change.date)
+    return {p: max(d) if d else None for p, d in dated.items()}

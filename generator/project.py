@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import FactError, Finding, UsageError
 from .load import Document, load_file
-from .model import Brand, Vendor, VendorRegistry, fact_name
+from .model import Brand, Vendor, VendorRegistry, fact_name, model_of
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -178,23 +178,12 @@ def _field_at(model: type[BaseModel], loc: tuple):
     for part in loc:
         if isinstance(part, int):
             continue
-        sub = _model_of(current)
+        sub = model_of(current)
         if sub is None or part not in sub.model_fields:
             return None, None, None
         name, info = part, sub.model_fields[part]
         current = info.annotation
     return current, name, info
-
-
-def _model_of(annotation) -> type[BaseModel] | None:
-    """The model class inside an annotation such as ``list[Cookie] | None``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _describe(model: type[BaseModel], loc: tuple) -> str:
@@ -207,7 +196,7 @@ def _describe(model: type[BaseModel], loc: tuple) -> str:
 
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    target = _model_of(_field_at(model, loc)[0]) if loc else model
+    target = model_of(_field_at(model, loc)[0]) if loc else model
     return sorted(target.model_fields) if target else []
 
 

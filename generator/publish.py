@@ -8,6 +8,7 @@ sees either the old sites or the new ones, never half of each.
 from __future__ import annotations
 
 import contextlib
+import html
 import ctypes
 import os
 import shutil
@@ -16,7 +17,10 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from collections.abc import Iterator
 
+from pydantic import ValidationError
+
 from .errors import BuildError
+from .feeds import SCHEMAS
 
 MARKER = ".legalsite"  # marks a folder legalsite may replace
 _MARKER_TEXT = "Built by legalsite. This folder is replaced as a whole on every build.\n"
@@ -48,11 +52,16 @@ def validate_site(site: Path, pages: list[str], forbidden: list[str]) -> None:
         html = site / ("index.html" if page == "index" else f"{page}/index.html")
         if not html.is_file() or html.stat().st_size == 0:
             problems.append(f"{html.relative_to(site.parent)} is missing")
-    sitemap = site / "sitemap.xml"
-    try:
-        ElementTree.parse(sitemap)
-    except (OSError, ElementTree.ParseError) as exc:
-        problems.append(f"sitemap.xml is not valid XML ({exc})")
+    for name in ("sitemap.xml", "changes.xml"):
+        try:
+            ElementTree.parse(site / name)
+        except (OSError, ElementTree.ParseError) as exc:
+            problems.append(f"{name} is not valid XML ({exc})")
+    for name, model in SCHEMAS.items():
+        try:
+            model.model_validate_json((site / f"{name}.json").read_bytes())
+        except (OSError, ValidationError) as exc:
+            problems.append(f"{name}.json does not match its schema ({exc})")
     for path in sorted(site.rglob("*")):
         if path.suffix in (".html", ".xml", ".json") and path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -63,13 +72,57 @@ def validate_site(site: Path, pages: list[str], forbidden: list[str]) -> None:
         raise BuildError(f"the site {site.name} failed validation: {'; '.join(problems)}. Nothing was published.")
 
 
-def publish(stage: Path, out: Path, rebuilt: list[str]) -> None:
-    """Make ``stage`` the new ``out``: brands not rebuilt are carried over from the current ``out``."""
+def carry_over(stage: Path, out: Path, rebuilt: list[str]) -> None:
+    """Copy the brands not rebuilt this time from the published ``out`` into ``stage``."""
     out = Path(out).absolute()
     if out.is_dir():
         for entry in sorted(out.iterdir()):
             if entry.is_dir() and entry.name not in rebuilt and not (stage / entry.name).exists():
                 shutil.copytree(entry, stage / entry.name, symlinks=True)
+
+
+def write_brand_index(stage: Path, names: dict[str, str]) -> None:
+    """``site/index.html``: a plain page that lists the brand sites present, for previews."""
+    items = "\n".join(f'      <li><a href="{html.escape(slug)}/">{html.escape(name)}</a></li>'
+                      for slug, name in names.items() if (stage / slug / "index.html").is_file())
+    (stage / "index.html").write_text(_INDEX.replace("{items}", items), encoding="utf-8")
+
+
+_INDEX = """<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="robots" content="noindex">
+    <link rel="icon" href="data:,">
+    <title>Legal sites</title>
+    <style>
+      :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+      body { max-width: 40rem; margin: 3rem auto; padding: 0 1rem; background: #fff; color: #1a1a1a; }
+      a { color: #1a4fd6; }
+      @media (prefers-color-scheme: dark) {
+        body { background: #1e2129; color: #e3e4e8; }
+        a { color: #9db8ff; }
+      }
+      li { margin: .25rem 0; }
+    </style>
+  </head>
+  <body>
+    <main>
+      <h1>Legal sites</h1>
+      <p>One site per brand, built by legalsite from the facts in content/.</p>
+      <ul>
+{items}
+      </ul>
+    </main>
+  </body>
+</html>
+"""
+
+
+def publish(stage: Path, out: Path) -> None:
+    """Make the complete, validated ``stage`` the new ``out`` in one step."""
+    out = Path(out).absolute()
     (stage / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
     os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is meant to be read
     if not out.exists():

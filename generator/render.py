@@ -19,15 +19,13 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import FactError, Finding
-from .model import Brand, Duration, Vendor
+from .model import Brand, Duration, Vendor, changed_pages, page_dates
 
 if TYPE_CHECKING:
     from .project import Project
 
-PAGE_TEMPLATES = {"index": "index.md.j2", "privacy": "privacy.md.j2", "cookies": "cookies.md.j2",
-                  "security": "security.md.j2"}
 PAGE_TITLES = {"index": "Legal", "privacy": "Privacy Policy", "cookies": "Cookie Policy",
-               "security": "Security"}
+               "security": "Security", "changes": "Changes"}
 
 # Characters Python-Markdown removes meaning from with a backslash (plus '|' for tables).
 _BACKSLASH = set("\\`*_{}[]()#+-.!|>")
@@ -49,6 +47,14 @@ def md_escape(text: str) -> str:
     """Make text appear literally in Markdown: no markup, no links, no new blocks."""
     text = " ".join(text.split())  # a fact never starts a new line, so never a new block
     return "".join("\\" + c if c in _BACKSLASH else _ENTITIES.get(c, c) for c in text)
+
+
+def change_anchor(brand: Brand, index: int) -> str:
+    """The id of a change's heading on the Changes page: its date, numbered when a day has several."""
+    change = brand.changes[index]
+    same_day = [i for i, c in enumerate(brand.changes) if c.date == change.date]
+    return f"change-{change.date.isoformat()}" + (f"-{same_day.index(index) + 1}" if len(same_day) > 1 else "")
+
 
 
 class MissingFact(jinja2.TemplateRuntimeError):
@@ -153,17 +159,21 @@ def pages_for(brand: Brand) -> list[str]:
     pages = ["index", "privacy"]
     if brand.cookies:
         pages.append("cookies")
-    pages.append("security")
+    pages += ["security", "changes"]
     return pages
 
 
 def render_brand(env: jinja2.Environment, slug: str, brand: Brand, vendors: dict[str, Vendor]) -> dict[str, str]:
     """Render every page of one brand to Markdown; raise FactError naming template, line and brand."""
     pages = pages_for(brand)
+    dates = page_dates(brand, pages)
     context = {
         "brand": brand,
         "slug": slug,
         "pages": pages,
+        "dates": dates,
+        "changes": [(Markup(change_anchor(brand, i)), change, changed_pages(brand, change, pages))
+                    for i, change in sorted(enumerate(brand.changes), key=lambda c: (c[1].date, c[0]), reverse=True)],
         "titles": PAGE_TITLES,
         "vendors": vendors,
         "categories": {c.id: c for c in brand.data_collected},
@@ -171,9 +181,10 @@ def render_brand(env: jinja2.Environment, slug: str, brand: Brand, vendors: dict
     out: dict[str, str] = {}
     problems = []
     for page in pages:
-        name = PAGE_TEMPLATES[page]
+        name = f"{page}.md.j2"
         try:
-            out[page] = tidy(env.get_template(name).render(context, page=page, title=PAGE_TITLES[page]))
+            out[page] = tidy(env.get_template(name).render(context, page=page, title=PAGE_TITLES[page],
+                                                          updated=dates[page]))
         except jinja2.TemplateSyntaxError as exc:
             problems.append(Finding(f"templates/{exc.name or name}", exc.lineno or 1, 1, "error", "template-syntax",
                                     f"{exc.message} (while rendering the {page} page of {slug})."))

@@ -91,7 +91,7 @@ def test_published_tree_is_marked_and_complete(project: Path):
     out = project / "site"
     build(load_project(project), out)
     assert (out / MARKER).is_file()
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "idclinks", "journeyapi", "linkrapi"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "idclinks", "index.html", "journeyapi", "linkrapi"]
     assert (out / "linkrapi/privacy/index.html").is_file()
 
 

@@ -36,6 +36,10 @@ BREAKS = {
     "page-foreign-fact": (LINKRAPI, "  - our dashboard\n", "  - our dashboard, like JourneyAPI\n", "our dashboard, like"),
     "shared-fact-mismatch": (LINKRAPI, "theme:\n", "shared:\n  parent_company: Linkr Holdings Ltd\ntheme:\n",
                              "Linkr Holdings"),
+    "change-fact-unknown": (JOURNEYAPI, "changes: []\n", "changes:\n  - date: 2026-03-26\n    summary: Shorter logs\n"
+                            "    facts: [data_collected.api_log.retention]\n", "data_collected.api_log"),
+    "logo-file": (LINKRAPI, '  accent: "#00838f"\n', '  accent: "#00838f"\n  logo: brands/linkrapi.svg\n',
+                  "brands/linkrapi.svg"),
     "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
                       "    service: Identity\n", "okta"),
 }
@@ -87,10 +91,10 @@ def test_rule_passes_the_shipped_content(project, edit, rule_id):
 
 def test_fact_gap_names_brand_page_and_fact(project, edit, where):
     text = edit(project / IDCLINKS, "  last_updated: 2026-05-01\n", "  effective: 2026-05-01\n")
-    gaps = [f for f in findings_of(project, "fact-gap") if "last updated" in f.message and f.path == IDCLINKS]
+    gaps = [f for f in findings_of(project, "fact-gap") if "last revised" in f.message and f.path == IDCLINKS]
     assert len(gaps) == 1
     assert gaps[0].path == IDCLINKS and gaps[0].line == where(text, "effective: 2026")[0]
-    assert gaps[0].message.startswith("idclinks, privacy page: the date the policy was last updated")
+    assert gaps[0].message.startswith("idclinks, privacy page: the date the whole policy was last revised")
     assert "Add 'last_updated:'" in gaps[0].message
 
 
@@ -124,7 +128,7 @@ def test_check_json_is_the_documented_shape(project, edit):
 
 
 def test_check_json_reports_facts_that_do_not_load(project, edit):
-    edit(project / LINKRAPI, "  primary: indigo\n", "  primay: indigo\n")
+    edit(project / LINKRAPI, '  primary: "#3949ab"\n', '  primay: "#3949ab"\n')
     result = CliRunner().invoke(cli, ["-C", str(project), "check", "--format", "json"])
     assert result.exit_code == 1
     rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}

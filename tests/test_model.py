@@ -127,10 +127,10 @@ def test_a_bad_yes_no(project, edit, where):
 
 
 def test_a_missing_required_fact(project, edit, where):
-    text = edit(project / LINKRAPI, "  primary: indigo\n", "")
+    text = edit(project / LINKRAPI, '  primary: "#3949ab"\n', "")
     # reported where the group that lacks it is written: the theme's first remaining line
-    assert_at(the_finding(project), LINKRAPI, where(text, "accent: cyan"), "fact-missing",
-              "primary colour", "add 'primary:' here")
+    assert_at(the_finding(project), LINKRAPI, where(text, "accent: \"#00838f\""), "fact-missing",
+              "main colour", "add 'primary:' here")
 
 
 def test_a_value_outside_the_allowed_list(project, edit, where):
@@ -145,16 +145,18 @@ def test_a_value_outside_the_allowed_list(project, edit, where):
     (LINKRAPI, "domain: linkrapi.com", "domain: https://linkrapi.com", "https://linkrapi.com",
      ["is not a domain name", "example.com"]),
     (LINKRAPI, "domain: linkrapi.com", "domain: Linkr API", "Linkr API", ["is not a domain name"]),
+    # unquoted, '#3949ab' would be a comment; a colour name is refused with the quoted form to copy
+    (LINKRAPI, 'primary: "#3949ab"', "primary: indigo", "indigo", ["is not a colour", '"#3949ab", in quotes']),
     (VENDORS, "privacy_policy: https://stripe.com/privacy", "privacy_policy: http://stripe.com/privacy",
      "http://stripe.com/privacy", ["is not an https:// or mailto: address"]),
-], ids=["email", "domain-url", "domain-space", "url-http"])
+], ids=["email", "domain-url", "domain-space", "colour", "url-http"])
 def test_bad_email_domain_or_url(project, edit, where, path, old, new, bad, words):
     text = edit(project / path, old, new)
     assert_at(the_finding(project), path, where(text, bad), "fact-value", f"'{bad}'", *words)
 
 
 def test_blank_text(project, edit, where):
-    text = edit(project / LINKRAPI, "  primary: indigo", "  primary: ' '")
+    text = edit(project / LINKRAPI, "name: LinkrAPI", "name: ' '")
     assert_at(the_finding(project), LINKRAPI, where(text, "' '"), "fact-value", "blank")
 
 

@@ -37,10 +37,6 @@ def date_order(project: Project) -> Iterator[Finding]:
             if change.effective and change.effective < change.date:
                 yield doc.finding(("changes", i, "effective"), f"the change '{change.summary}' takes effect on "
                                   f"{change.effective}, before it was announced on {change.date}.", rule="date-order")
-            if updated and change.date > updated:
-                yield doc.finding(("dates", "last_updated"), f"{brand.name} says it was last updated on {updated}, "
-                                  f"but its change '{change.summary}' is dated {change.date}; update last_updated.",
-                                  rule="date-order")
 
 
 def _days(period: Duration) -> int:

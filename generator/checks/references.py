@@ -6,6 +6,8 @@ import difflib
 from collections.abc import Iterator
 
 from ..errors import Finding
+from ..model import fact_pages
+from ..style import logo_problem
 from ..project import Project
 from . import brands_of, rule
 
@@ -75,3 +77,29 @@ def vendor_unused(project: Project) -> Iterator[Finding]:
         if vid not in used:
             yield doc.finding(("vendors", i, "id"), f"the vendor '{vid}' is used by no brand; remove it, or add it to "
                               "a brand's sharing.vendors.", rule="vendor-unused", severity="warning")
+
+
+@rule("change-fact-unknown", "error", "Each fact a change lists is a fact of the brand, so its pages can be dated.")
+def change_fact_unknown(project: Project) -> Iterator[Finding]:
+    for _slug, brand, doc in brands_of(project):
+        for i, change in enumerate(brand.changes):
+            for j, path in enumerate(change.facts):
+                try:
+                    fact_pages(brand, path)
+                except ValueError as exc:
+                    yield doc.finding(("changes", i, "facts", j), f"the change '{change.summary}' lists the fact "
+                                      f"'{path}', but {exc}.", rule="change-fact-unknown")
+
+
+@rule("logo-file", "error", "A brand's logo is an .svg or .png file under content/, safe to publish.")
+def logo_file(project: Project) -> Iterator[Finding]:
+    content = (project.root / "content").resolve()
+    for _slug, brand, doc in brands_of(project):
+        if not brand.theme.logo:
+            continue
+        path = (content / brand.theme.logo).resolve()
+        problem = "it is outside content/" if not path.is_relative_to(content) else logo_problem(path)
+        if problem:
+            yield doc.finding(("theme", "logo"), f"the logo '{brand.theme.logo}' cannot be published: {problem}; "
+                              "give the path from content/ of an .svg or .png file (under 512 KB, "
+                              "with no scripts or outside links).", rule="logo-file")

@@ -1,0 +1,205 @@
+"""Facts → the machine-readable files each brand publishes beside its pages.
+
+- ``subprocessors.json`` and ``cookies.json``: for procurement teams and tools.
+  Their shapes are the models below; ``legalsite`` ships their JSON Schemas in
+  ``generator/schemas/`` (kept in sync with these models by a test).
+- ``changes.xml``: an Atom 1.0 feed of the brand's ``changes``.
+
+Every value comes from the same facts the pages show; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .model import Brand, Change, Duration, Vendor, changed_pages
+from .render import change_anchor, display
+
+SCHEMAS_DIR = Path(__file__).parent / "schemas"
+ATOM = "http://www.w3.org/2005/Atom"
+CONSENT_CATEGORIES = ("analytics", "advertising")  # the cookie categories a visitor must opt in to
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Period(Out):
+    amount: int = Field(description="The number of units.", gt=0)
+    unit: Literal["hours", "days", "months", "years"] = Field(description="The unit of time.")
+
+
+class Subprocessor(Out):
+    id: str = Field(description="The vendor's short id, stable across brands and versions.")
+    name: str = Field(description="The vendor's legal name.")
+    service: str = Field(description="What the vendor does, in a few words.")
+    role: Literal["subprocessor", "recipient"] = Field(
+        description="'subprocessor' processes data for the brand; 'recipient' receives data the user asks to send.")
+    purpose: str = Field(description="What the brand uses the vendor for.")
+    data_categories: list[str] = Field(description="The names of the data categories shared with the vendor.")
+    website: str | None = Field(description="The vendor's website, or null where the facts do not give it.")
+    privacy_policy: str | None = Field(description="The vendor's privacy policy, or null where not given.")
+    locations: list[str] = Field(description="Where the vendor processes data, where stated.")
+
+
+class ProviderGroup(Out):
+    name: str = Field(description="A kind of provider the brand uses without naming each one.")
+    purpose: str = Field(description="What these providers do for the brand.")
+    examples: list[str] = Field(description="The names of vendors the policy gives as examples.")
+    data_categories: list[str] = Field(description="The names of the data categories shared with them.")
+
+
+class SubprocessorList(Out):
+    """The vendors a brand shares personal data with."""
+
+    model_config = ConfigDict(title="legalsite subprocessor list")
+    brand: str = Field(description="The brand's name.")
+    last_updated: dt.date | None = Field(description="The newest date the sharing facts changed (YYYY-MM-DD), "
+                                                     "or null where the policy gives no date.")
+    change_notice: Period | None = Field(description="How far ahead customers are told of a subprocessor change, "
+                                                     "or null where the policy does not say.")
+    subprocessors: list[Subprocessor] | None = Field(description="The named vendors, or null where the policy "
+                                                                 "names none.")
+    provider_groups: list[ProviderGroup] = Field(description="Kinds of providers named without a company.")
+
+
+class CookieEntry(Out):
+    name: str | None = Field(description="The cookie or storage key, or null where the policy does not name it.")
+    storage: Literal["cookie", "local storage"] = Field(description="Where the browser keeps it.")
+    provider: str = Field(description="The name of who sets it: the brand or one of its vendors.")
+    purpose: str = Field(description="What it is for.")
+    category: Literal["essential", "functional", "analytics", "advertising"] = Field(
+        description="Its consent category.")
+    consent_required: bool = Field(description="Whether it is set only after the visitor opts in "
+                                               "(analytics and advertising).")
+    duration: str | None = Field(description="Its lifetime as the policy states it, or null where not stated.")
+
+
+class CookieList(Out):
+    """The cookies and browser storage a brand uses."""
+
+    model_config = ConfigDict(title="legalsite cookie list")
+    brand: str = Field(description="The brand's name.")
+    last_updated: dt.date | None = Field(description="The newest date the cookie facts changed (YYYY-MM-DD), "
+                                                     "or null where the policy gives no date.")
+    cookies: list[CookieEntry] | None = Field(description="Every cookie and storage entry, or null where the "
+                                                          "policy says nothing about cookies.")
+    not_used: list[str] = Field(description="Kinds of cookies or tracking the brand says it does not use.")
+
+
+SCHEMAS = {"subprocessors": SubprocessorList, "cookies": CookieList}
+
+
+def schema(name: str) -> dict:
+    """The JSON Schema of one published list, as shipped in generator/schemas/."""
+    model = SCHEMAS[name]
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"https://legalsite.dev/schemas/{name}.schema.json", **model.model_json_schema()}
+
+
+def facts_date(brand: Brand, *prefixes: str) -> dt.date | None:
+    """The newest date the facts under ``prefixes`` changed: the policy's date, or a later change to them."""
+    dates = [brand.dates.last_updated] if brand.dates.last_updated else []
+    for change in brand.changes:
+        if not change.facts or any(f == p or f.startswith(p + ".") for f in change.facts for p in prefixes):
+            dates.append(change.date)
+    return max(dates) if dates else None
+
+
+def _period(value: Duration | None) -> Period | None:
+    return Period(amount=value.amount, unit=value.unit) if value else None
+
+
+def subprocessors(brand: Brand, vendors: dict[str, Vendor]) -> SubprocessorList:
+    names = {c.id: c.name for c in brand.data_collected}
+    named = [Subprocessor(id=use.vendor, name=vendors[use.vendor].name, service=vendors[use.vendor].service,
+                          role=use.role, purpose=use.purpose, data_categories=[names[c] for c in use.shares],
+                          website=vendors[use.vendor].website, privacy_policy=vendors[use.vendor].privacy_policy,
+                          locations=list(vendors[use.vendor].locations))
+             for use in brand.sharing.vendors]
+    groups = [ProviderGroup(name=g.name, purpose=g.purpose, examples=[vendors[v].name for v in g.includes],
+                            data_categories=[names[c] for c in g.shares]) for g in brand.sharing.groups]
+    return SubprocessorList(brand=brand.name, last_updated=facts_date(brand, "sharing"),
+                            change_notice=_period(brand.sharing.change_notice), subprocessors=named or None,
+                            provider_groups=groups)
+
+
+def cookies(brand: Brand, slug: str, vendors: dict[str, Vendor]) -> CookieList:
+    entries = [CookieEntry(name=c.name, storage=c.storage,
+                           provider=brand.name if c.provider == slug else vendors[c.provider].name,
+                           purpose=c.purpose, category=c.category, consent_required=c.category in CONSENT_CATEGORIES,
+                           duration=c.duration) for c in brand.cookies]
+    return CookieList(brand=brand.name, last_updated=facts_date(brand, "cookies", "cookie_policy"),
+                      cookies=entries or None, not_used=list(brand.cookie_policy.not_used))
+
+
+def to_json(document: BaseModel | dict) -> str:
+    """Stable JSON: sorted keys, two-space indent, UTF-8 text, one trailing newline."""
+    data = document.model_dump(mode="json") if isinstance(document, BaseModel) else document
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- the Atom feed -----------------------------------------------------------
+
+def _stamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _urn(*parts: str) -> str:
+    """A stable id for a brand without a domain: a name-based UUID, the same on every build."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "legalsite:" + ":".join(parts)).urn
+
+
+def changes_feed(brand: Brand, slug: str, pages: list[str], titles: dict[str, str]) -> str:
+    """The brand's changes as an Atom 1.0 feed (RFC 4287), newest first."""
+    base = f"https://{brand.domain}/" if brand.domain else ""
+    ElementTree.register_namespace("", ATOM)
+
+    def sub(parent, tag, text=None, **attrs):
+        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", {k: v for k, v in attrs.items()})
+        if text is not None:
+            element.text = text
+        return element
+
+    ordered = sorted(enumerate(brand.changes), key=lambda item: (item[1].date, item[0]), reverse=True)
+    dates = [c.date for c in brand.changes] + ([brand.dates.last_updated] if brand.dates.last_updated else [])
+    feed = ElementTree.Element(f"{{{ATOM}}}feed")
+    sub(feed, "title", f"{brand.name}: changes to our policies")
+    sub(feed, "id", f"{base}changes.xml" if base else _urn(slug, "changes"))
+    sub(feed, "updated", _stamp(max(dates)) if dates else "1970-01-01T00:00:00Z")
+    sub(feed, "link", rel="self", type="application/atom+xml", href=f"{base}changes.xml")
+    sub(feed, "link", rel="alternate", type="text/html", href=f"{base}changes/")
+    sub(sub(feed, "author"), "name", brand.name)
+    sub(feed, "generator", "legalsite")
+    for index, change in ordered:
+        entry = sub(feed, "entry")
+        sub(entry, "title", change.summary)
+        sub(entry, "id", f"{base}changes/#{change_anchor(brand, index)}" if base else _urn(slug, "change", str(index)))
+        sub(entry, "published", _stamp(change.date))
+        sub(entry, "updated", _stamp(change.date))
+        sub(entry, "link", rel="alternate", type="text/html", href=f"{base}changes/#{change_anchor(brand, index)}")
+        if change.material:
+            sub(entry, "category", term="material", label="Material change")
+        sub(entry, "summary", change_text(brand, change, pages, titles), type="text")
+    ElementTree.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(feed, encoding="unicode") + "\n"
+
+
+def change_text(brand: Brand, change: Change, pages: list[str], titles: dict[str, str]) -> str:
+    """A change in plain words, for the feed: what, whether material, when effective, which pages."""
+    words = [change.summary.rstrip(".") + "."]
+    if change.material:
+        words.append("This is a material change.")
+    if change.effective:
+        words.append(f"It takes effect on {display(change.effective)}.")
+    touched = [titles[p] for p in changed_pages(brand, change, pages)]
+    if touched:
+        words.append(f"Pages updated: {', '.join(touched)}.")
+    return " ".join(words)

@@ -1,0 +1,150 @@
+"""A brand's look: colours that stay readable, its logo, and the cookie consent banner.
+
+Colours come from the brand's ``theme`` facts and are adjusted, never
+trusted: header text, links and highlights are each moved towards black or
+white until they meet WCAG AA contrast (4.5:1) on the background they sit on,
+in light and dark mode alike. The consent banner is configured from the cookie
+facts, so it can never disagree with the cookie policy.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from .feeds import CONSENT_CATEGORIES
+from .model import Brand
+
+# The page backgrounds of Material's two schemes ("default" is white; "slate" is hsl(225deg 15% 14%)).
+BACKGROUNDS = {"default": "#ffffff", "slate": "#1e2129"}
+AA = 4.6  # WCAG AA asks 4.5:1; the margin absorbs browsers rounding colours differently
+LOGO_SUFFIXES = (".svg", ".png")
+LOGO_MAX_BYTES = 512 * 1024
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance."""
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio, from 1 to 21."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _mix(colour: str, towards: str, share: float) -> str:
+    mixed = (round(c + (t - c) * share) for c, t in zip(_rgb(colour), _rgb(towards), strict=True))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def readable(colour: str, background: str, ratio: float = AA) -> str:
+    """``colour``, darkened or lightened just enough to reach ``ratio`` against ``background``."""
+    towards = "#000000" if luminance(background) > 0.18 else "#ffffff"
+    for step in range(21):
+        candidate = _mix(colour, towards, step / 20)
+        if contrast(candidate, background) >= ratio:
+            return candidate
+    return towards
+
+
+def text_on(background: str) -> str:
+    """White or near-black, whichever reads better on ``background`` (one always reaches 4.5:1)."""
+    return "#ffffff" if contrast("#ffffff", background) >= contrast("#1a1a1a", background) else "#1a1a1a"
+
+
+def brand_css(brand: Brand) -> str:
+    """The CSS variables Material's 'custom' palette reads, computed from the brand's two colours."""
+    primary, accent = brand.theme.primary.lower(), brand.theme.accent.lower()
+    on_primary = text_on(primary)
+    lines = [
+        f"/* {brand.name}: colours from content/brands, adjusted by legalsite to reach WCAG AA contrast. */",
+        ":root > * {",
+        f"  --md-primary-fg-color: {primary};",
+        f"  --md-primary-fg-color--light: {_mix(primary, '#ffffff', 0.25)};",
+        f"  --md-primary-fg-color--dark: {_mix(primary, '#000000', 0.25)};",
+        f"  --md-primary-bg-color: {on_primary};",
+        f"  --md-primary-bg-color--light: {on_primary};",
+        f"  --md-accent-bg-color: {text_on(accent)};",
+        "}",
+    ]
+    for scheme, background in BACKGROUNDS.items():
+        link, hover = readable(primary, background), readable(accent, background)
+        lines += [
+            f':root > [data-md-color-scheme="{scheme}"][data-md-color-primary] {{',
+            f"  --md-typeset-a-color: {link};",
+            f"  --md-accent-fg-color: {hover};",
+            f"  --md-accent-fg-color--transparent: {hover}1a;",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def monogram(brand: Brand) -> str:
+    """A logo for a brand without one: its initial, in the header's colours."""
+    primary = brand.theme.primary.lower()
+    initial = html.escape(brand.name.strip()[:1].upper())
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 48">'
+            f'<rect width="48" height="48" rx="10" fill="{text_on(primary)}"/>'
+            f'<text x="24" y="34" text-anchor="middle" font-family="system-ui, sans-serif" font-size="28" '
+            f'font-weight="700" fill="{primary}">{initial}</text></svg>\n')
+
+
+def logo_problem(path: Path) -> str | None:
+    """Why a logo file cannot be published, or None. An SVG is a page of its own: no scripts, no outside links."""
+    if path.suffix.lower() not in LOGO_SUFFIXES:
+        return "it is not an .svg or .png file"
+    if not path.is_file():
+        return "there is no such file"
+    if path.stat().st_size > LOGO_MAX_BYTES:
+        return f"it is larger than {LOGO_MAX_BYTES // 1024} KB"
+    if path.suffix.lower() == ".png":
+        return None if path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" else "it is not a PNG image"
+    try:
+        root = ElementTree.fromstring(path.read_bytes())
+    except ElementTree.ParseError as exc:
+        return f"it is not well-formed SVG ({exc})"
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1].lower()
+        if tag in ("script", "foreignobject", "iframe", "embed", "object"):
+            return f"it contains a <{tag}> element"
+        for name, value in element.attrib.items():
+            name = name.rsplit("}", 1)[-1].lower()
+            if name.startswith("on"):
+                return f"it has an event handler ({name})"
+            if name == "href" and not value.startswith("#"):
+                return f"it links outside itself ({value})"
+    return None
+
+
+def consent_config(brand: Brand) -> dict | None:
+    """Material's ``extra.consent`` for a brand whose facts list cookies that need consent; None otherwise.
+
+    Material inserts these strings into the page as HTML, so every fact is escaped here.
+    """
+    optional = [c for c in brand.cookies if c.category in CONSENT_CATEGORIES]
+    if not optional:
+        return None
+    name = html.escape(brand.name)
+    essential = [c for c in brand.cookies if c.category not in CONSENT_CATEGORIES]
+    kinds = {category: [c.purpose for c in optional if c.category == category] for category in CONSENT_CATEGORIES}
+    described = "; ".join(html.escape(f"{category} cookies ({', '.join(purposes)})")
+                          for category, purposes in kinds.items() if purposes)
+    text = f"With your consent, {name} also uses {described}. You can accept or reject them, and change your " \
+           "choice at any time from the link at the foot of each page."
+    if essential:
+        text = f"{name} uses essential cookies that its service needs. " + text
+    # Unticked: consent must be given, never assumed.
+    cookies = {category: {"name": html.escape(f"{category.capitalize()}: {', '.join(purposes)}"), "checked": False}
+               for category, purposes in kinds.items() if purposes}
+    return {"title": "Cookie consent", "description": text, "cookies": cookies,
+            "actions": ["accept", "reject", "manage"]}
