@@ -100,8 +100,7 @@ SCHEMAS = {"subprocessors": SubprocessorList, "cookies": CookieList}
 def schema(name: str) -> dict:
     """The JSON Schema of one published list, as shipped in generator/schemas/."""
     model = SCHEMAS[name]
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"https://legalsite.dev/schemas/{name}.schema.json", **model.model_json_schema()}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **model.model_json_schema()}
 
 
 def facts_date(brand: Brand, *prefixes: str) -> dt.date | None:
@@ -203,3 +202,14 @@ def change_text(brand: Brand, change: Change, pages: list[str], titles: dict[str
     if touched:
         words.append(f"Pages updated: {', '.join(touched)}.")
     return " ".join(words)
+
+
+def write_schemas(folder: Path = SCHEMAS_DIR) -> list[Path]:
+    """Write the shipped JSON Schemas (a test fails when they drift from the models above)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SCHEMAS:
+        path = folder / f"{name}.schema.json"
+        path.write_text(to_json(schema(name)), encoding="utf-8")
+        written.append(path)
+    return written

@@ -139,7 +139,7 @@ class Theme(Fact):
 class Dates(Fact):
     last_updated: Date | None = fact("The date the whole policy was last revised, written YYYY-MM-DD "
                                      "(later entries in 'changes' date only the pages they touch).",
-                                        pages=("index", "privacy", "cookies", "security"), expected=True)
+                                     expected=True)  # each page shows its own date: model.page_dates
     effective: Date | None = fact("The date the current policy took effect, written YYYY-MM-DD.", pages=("privacy",),
                                      expected=True)
 

@@ -58,8 +58,8 @@ def readable(colour: str, background: str, ratio: float = AA) -> str:
 
 
 def text_on(background: str) -> str:
-    """White or near-black, whichever reads better on ``background`` (one always reaches 4.5:1)."""
-    return "#ffffff" if contrast("#ffffff", background) >= contrast("#1a1a1a", background) else "#1a1a1a"
+    """White or black, whichever reads better on ``background`` (one of the two always reaches 4.58:1)."""
+    return "#ffffff" if contrast("#ffffff", background) >= contrast("#000000", background) else "#000000"
 
 
 def brand_css(brand: Brand) -> str:
