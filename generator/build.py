@@ -124,6 +124,16 @@ def brand_files(project: Project, slug: str, pages: list[str]) -> dict[str, str 
     }
 
 
+def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
+    for name, data in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+
+
 def _logo_name(brand: Brand) -> str:
     return "assets/logo" + (Path(brand.theme.logo).suffix.lower() if brand.theme.logo else ".svg")
 
@@ -133,13 +143,8 @@ def build_site(project: Project, slug: str, pages: dict[str, str], base: dict, w
     brand = project.brands[slug]
     docs = work / "docs"
     docs.mkdir(parents=True)
-    files = {f"{page}.md": markdown for page, markdown in pages.items()} | brand_files(project, slug, list(pages))
-    for name, data in files.items():
-        (docs / name).parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            (docs / name).write_bytes(data)
-        else:
-            (docs / name).write_text(data, encoding="utf-8")
+    write_files(docs, {f"{page}.md": markdown for page, markdown in pages.items()}
+                | brand_files(project, slug, list(pages)))
     config_path = work / "mkdocs.yml"
     # MkDocs reads its config with PyYAML's unsafe loader: safe_dump writes nothing it could execute.
     config_path.write_text(yaml.safe_dump(brand_config(brand, list(pages), base, docs, site),

@@ -155,6 +155,37 @@ def serve(project_dir: Path, brand: str, port: int) -> None:
     run(project_dir, brand, port=port)
 
 
+@cli.command()
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The built sites to photograph (default: site/ in the project).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the PNGs (default: site-screenshots/ in the project); replaced as a whole.")
+@click.option("--scheme", type=click.Choice(["light", "dark", "both"]), default="both", show_default=True,
+              help="The colour scheme(s) to photograph each page in.")
+@click.pass_obj
+@_report
+def screenshots(project_dir: Path, site_dir: Path | None, out: Path | None, scheme: str) -> None:
+    """Save a full-page PNG of every page of every built brand, in light and dark.
+
+    Does not build: run 'legalsite build' first. Needs Chromium (Debian's
+    chromium package, or LEGALSITE_CHROMIUM) and pip install -e '.[screenshots]'.
+    Writes OUT/<brand>/<page>-<scheme>.png.
+
+    \b
+    Examples:
+        legalsite build && legalsite screenshots
+        legalsite screenshots --scheme dark --out /tmp/shots
+    """
+    from .screenshots import SCHEMES, take_screenshots
+
+    out = out if out is not None else project_dir / "site-screenshots"
+    written = take_screenshots(site_dir if site_dir is not None else project_dir / "site", out,
+                               SCHEMES if scheme == "both" else (scheme,))
+    for path in written:
+        click.echo(path)
+    click.echo(f"Wrote {len(written)} screenshot(s) into {out}.")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point for the console script and ``python -m generator``."""
     try:
