@@ -34,14 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mkdocs.commands.build import build as mkdocs_build  # noqa: E402
-from mkdocs.config import load_config  # noqa: E402
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
 
-from generator import build as legalsite_build  # noqa: E402
-from generator.checks import run_checks  # noqa: E402
-from generator.project import load_project  # noqa: E402
-from generator.render import render_project  # noqa: E402
-from generator.serve import make_server  # noqa: E402
+from generator import build as legalsite_build
+from generator.checks import run_checks
+from generator.project import load_project
+from generator.render import render_project
+from generator.serve import make_server
 
 SEEDS = {"linkrapi": ("LinkrAPI", "Linkr"), "journeyapi": ("JourneyAPI", "Journey"), "idclinks": ("idclinks", "idc")}
 
@@ -146,7 +146,7 @@ def main() -> int:
         tmp = Path(tmp)
         project_dir = make_project(tmp / "project", args.brands)
         out = project_dir / "site"
-        slug = sorted(p.stem for p in (project_dir / "content" / "brands").glob("*.yaml"))[0]
+        slug = min(p.stem for p in (project_dir / "content" / "brands").glob("*.yaml"))
         results: dict[str, dict] = {}
 
         configs = naive_inputs(project_dir, tmp / "naive")

@@ -14,25 +14,25 @@ import datetime as dt
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 
 import yaml
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from . import feeds
 from .checks import run_checks
 from .errors import BuildError, FactError, Finding
+from .feeds import to_json
 from .load import load_file
 from .model import Brand
 from .project import Project, load_project
-from . import feeds
-from .feeds import to_json
 from .publish import carry_over, publish, staging_dir, validate_site, write_brand_index
-from .style import brand_css, consent_config, monogram
 from .render import PAGE_TITLES, render_project
+from .style import brand_css, consent_config, monogram
 
 THEME_DIR = Path(__file__).parent / "theme"
 

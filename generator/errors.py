@@ -7,8 +7,8 @@ annotations and a lawyer reading the terminal see one format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Literal
+from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field
 

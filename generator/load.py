@@ -68,7 +68,7 @@ def _mark(event: yaml.Event) -> Mark:
 
 
 class _Frame:
-    __slots__ = ("container", "loc", "mark", "key", "key_mark", "size", "anchor")
+    __slots__ = ("anchor", "container", "key", "key_mark", "loc", "mark", "size")
 
     def __init__(self, container, loc, mark, anchor):
         self.container = container

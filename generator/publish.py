@@ -8,14 +8,14 @@ sees either the old sites or the new ones, never half of each.
 from __future__ import annotations
 
 import contextlib
-import html
 import ctypes
+import html
 import os
 import shutil
 import tempfile
-import xml.etree.ElementTree as ElementTree
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
 
 from pydantic import ValidationError
 

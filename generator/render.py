@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2

@@ -10,8 +10,8 @@ facts, so it can never disagree with the cookie policy.
 from __future__ import annotations
 
 import html
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .feeds import CONSENT_CATEGORIES
 from .model import Brand

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -41,7 +41,7 @@ def page_file(site: Path, slug: str, page: str) -> Path:
 def article_text(path: Path) -> str:
     """The words a visitor reads in the page body (not the navigation), whitespace collapsed, case folded."""
     raw = path.read_text(encoding="utf-8")
-    body = re.search(r"<article[^>]*>(.*?)</article>", raw, re.S).group(1)
+    body = re.search(r"<article[^>]*>(.*?)</article>", raw, re.DOTALL).group(1)
     body = re.sub(r'<a class="headerlink".*?</a>', "", body)
     text = html.unescape(re.sub(r"<[^>]+>", " ", body))
     return " ".join(text.split()).casefold()

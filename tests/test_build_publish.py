@@ -11,7 +11,6 @@ import pytest
 from mkdocs.exceptions import Abort
 
 import generator.build
-
 from generator.build import build
 from generator.errors import BuildError, FactError
 from generator.project import load_project

@@ -66,7 +66,7 @@ def test_check_reports_a_rule_error_and_counts_it(project, edit, where):
     line, column = where(text, "digital-ocean")
     assert result.stderr.startswith(
         f"{LINKRAPI}:{line}:{column}: error[vendor-unknown] LinkrAPI names the vendor 'digital-ocean'")
-    assert re.search(r"^1 error\(s\), \d+ warning\(s\) in ", result.stdout, re.M)
+    assert re.search(r"^1 error\(s\), \d+ warning\(s\) in ", result.stdout, re.MULTILINE)
     assert all(FINDING.match(line) for line in result.stderr.splitlines())
 
 
@@ -78,7 +78,7 @@ def test_check_list_rules(project):
     assert listed == list(RULES)
     for rule in RULES.values():
         assert re.search(rf"^{re.escape(rule.id)}\s+{rule.severity}\s+{re.escape(rule.description)}$",
-                         result.stdout, re.M)
+                         result.stdout, re.MULTILINE)
 
 
 def test_not_a_project(tmp_path):
@@ -163,7 +163,7 @@ def test_every_command_is_listed_in_the_group_help():
     assert set(cli.commands) >= {"build", "check", "serve"}
     result = CliRunner().invoke(cli, ["--help"])
     for name in cli.commands:
-        assert re.search(rf"^\s+{name}\s+\S", result.stdout, re.M), name
+        assert re.search(rf"^\s+{name}\s+\S", result.stdout, re.MULTILINE), name
 
 
 def test_python_dash_m_generator(tmp_path):

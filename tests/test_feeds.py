@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 import jsonschema
@@ -12,13 +12,20 @@ import pytest
 
 from generator.build import build, build_project
 from generator.checks import run_checks
-from generator.feeds import ATOM, CONSENT_CATEGORIES, SCHEMAS, SCHEMAS_DIR, schema, to_json
+from generator.feeds import (
+    ATOM,
+    CONSENT_CATEGORIES,
+    SCHEMAS,
+    SCHEMAS_DIR,
+    schema,
+    to_json,
+)
 from generator.project import load_project
 
 ROOT = Path(__file__).parents[1]
 SHIPPED = load_project(ROOT)
 JOURNEYAPI = "content/brands/journeyapi.yaml"
-A = "{%s}" % ATOM
+A = f"{{{ATOM}}}"
 
 # Two changes on different pages, a day apart; the second is material, with 30 days' notice.
 CHANGES = """changes:

@@ -34,7 +34,7 @@ def _add_intro(project: Path, paragraphs: list[str], edit) -> None:
 
 def _body(path: Path) -> str:
     raw = path.read_text(encoding="utf-8")
-    return re.search(r"<article[^>]*>(.*?)</article>", raw, re.S).group(1)
+    return re.search(r"<article[^>]*>(.*?)</article>", raw, re.DOTALL).group(1)
 
 
 def test_markup_in_facts_shows_as_literal_text(project: Path, edit):
@@ -56,7 +56,7 @@ def test_markup_in_facts_shows_as_literal_text(project: Path, edit):
     assert not re.search(r"<li>\s*not a list item", privacy)
 
     table = _body(project / "site/linkrapi/cookies/index.html")
-    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)
     assert rows and all(len(re.findall(r"<t[dh][ >]", row)) == 6 for row in rows), "a '|' in a fact split a cell"
     assert "Auth | [x](javascript:alert(3)) <b>bold</b>" in html.unescape(re.sub(r"<(?!/?b>)[^>]+>", "", table)) \
         or "Auth | [x](javascript:alert(3)) &lt;b&gt;bold&lt;/b&gt;" in table

@@ -8,8 +8,8 @@ references, gaps, dates, values and pages; adding one means writing one function
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from ..errors import Finding
 from ..load import Document
@@ -79,4 +79,4 @@ def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
 
 
 # Importing the modules registers their rules, in the order --list-rules shows them.
-from . import references, gaps, dates, values, pages  # noqa: E402,F401
+from . import dates, gaps, pages, references, values  # noqa: F401

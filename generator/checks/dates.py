@@ -11,6 +11,7 @@ from ..model import Duration
 from ..project import Project
 from . import brands_of, rule
 
+
 def today() -> dt.date:
     """The build's today: SOURCE_DATE_EPOCH where set, so checks are reproducible too."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")

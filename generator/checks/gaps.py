@@ -11,6 +11,7 @@ from ..model import fact_name
 from ..project import Project
 from . import brands_of, rule
 
+
 @rule("fact-gap", "warning", "A fact a page would show is not stated; the page omits that passage.")
 def fact_gap(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):

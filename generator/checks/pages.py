@@ -15,12 +15,12 @@ from ..render import PAGE_TITLES, display, pages_for, render_project
 from . import brands_of, rule
 
 _TEMPLATE_FACTS = [
-    (re.compile(r"\b\d+\s*(?:[-–]\s*\d+\s*)?(?:hours?|days?|weeks?|months?|years?)\b", re.I), "a period of time"),
-    (re.compile(r"\b(?:age|aged|under|over)\s+(?:of\s+)?\d+\b", re.I), "an age"),
+    (re.compile(r"\b\d+\s*(?:[-–]\s*\d+\s*)?(?:hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE), "a period of time"),
+    (re.compile(r"\b(?:age|aged|under|over)\s+(?:of\s+)?\d+\b", re.IGNORECASE), "an age"),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "an email address"),
-    (re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|ai|co|eu|uk|de|fr)\b", re.I), "a domain"),
+    (re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|ai|co|eu|uk|de|fr)\b", re.IGNORECASE), "a domain"),
 ]
-_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
 
 @rule("template-literal-fact", "error",

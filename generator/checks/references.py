@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from ..errors import Finding
 from ..model import fact_pages
-from ..style import logo_problem
 from ..project import Project
+from ..style import logo_problem
 from . import brands_of, rule
+
 
 def _one_of(value: str, known: list[str]) -> str:
     """"did you mean 'digitalocean'?" for a near miss, else the whole list."""

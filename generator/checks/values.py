@@ -9,6 +9,7 @@ from ..model import Brand
 from ..project import Project
 from . import brands_of, rule
 
+
 @rule("email-domain", "error", "A brand's email addresses are on its own domain, or on one it declares.")
 def email_domain(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
