@@ -89,12 +89,10 @@ def naive_inputs(project_dir: Path, work: Path) -> list[Path]:
     rendered = render_project(project)
     configs = []
     for slug in project.brands:
+        inputs = legalsite_build.site_inputs(project, slug, rendered[slug], base)
         docs = work / slug / "docs"
-        files = {f"{p}.md": md for p, md in rendered[slug].items()}
-        files |= legalsite_build.brand_files(project, slug, list(rendered[slug]))
-        legalsite_build.write_files(docs, files)
-        config = legalsite_build.brand_config(project.brands[slug], list(rendered[slug]), base, docs,
-                                              work / "out" / slug)
+        legalsite_build.write_files(docs, inputs.files)
+        config = {**inputs.config, "docs_dir": str(docs), "site_dir": str(work / "out" / slug)}
         path = work / slug / "mkdocs.yml"
         path.write_text(legalsite_build.yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
         configs.append(path)

@@ -11,17 +11,25 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import hashlib
 import logging
+import multiprocessing
 import os
+import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import mkdocs
 import yaml
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
+from mkdocs.structure.files import File, Files
+from mkdocs.theme import Theme
 
 from . import feeds
 from .checks import run_checks
@@ -30,27 +38,67 @@ from .feeds import to_json
 from .load import load_file
 from .model import Brand
 from .project import Project, load_project
-from .publish import carry_over, publish, staging_dir, validate_site, write_brand_index
+from . import __version__
+from .publish import carry_over, publish, published_keys, staging_dir, validate_site, write_brand_index
 from .render import PAGE_TITLES, render_project
 from .style import brand_css, consent_config, monogram
 
 THEME_DIR = Path(__file__).parent / "theme"
 
 
+def _tools() -> str:
+    """The versions and theme files a site depends on besides its facts: part of every cache key."""
+    from importlib.metadata import version
+
+    theme = hashlib.sha256()
+    for path in sorted(THEME_DIR.rglob("*")):
+        if path.is_file():
+            theme.update(str(path.relative_to(THEME_DIR)).encode() + b"\0" + path.read_bytes())
+    return f"legalsite {__version__}; mkdocs {mkdocs.__version__}; material {version('mkdocs-material')}; " \
+           f"theme {theme.hexdigest()}"
+
+
+_TOOLS = _tools()
+
+
 @dataclass
 class BuildResult:
     out: Path
-    brands: list[str]
+    brands: list[str]  # the brands asked for
+    built: list[str]  # those MkDocs built this time; the others' inputs had not changed, so their sites were kept
     warnings: list[Finding]
 
 
-def build_project(root: Path | str = ".", out: Path | str | None = None, slugs=None) -> BuildResult:
+@dataclass
+class SiteInputs:
+    """Everything MkDocs is given for one brand; a site is rebuilt only when these change."""
+
+    files: dict[str, str | bytes]  # path in the docs folder → content
+    config: dict  # the MkDocs config, without the docs and site folders
+    epoch: str  # SOURCE_DATE_EPOCH for the build
+
+    def key(self) -> str:
+        digest = hashlib.sha256(_TOOLS.encode())
+        digest.update(yaml.safe_dump(self.config, sort_keys=True).encode() + self.epoch.encode())
+        for name in sorted(self.files):
+            data = self.files[name]
+            digest.update(b"\0" + name.encode() + b"\0" + (data if isinstance(data, bytes) else data.encode()))
+        return digest.hexdigest()
+
+
+def build_project(root: Path | str = ".", out: Path | str | None = None, slugs=None, *, jobs: int | None = None,
+                  reuse: bool = True) -> BuildResult:
     """Load, check, render and build; publish into ``out`` (default ``root/site``) only if every brand succeeded."""
     project = load_project(root)
-    return build(project, Path(out) if out is not None else Path(root) / "site", slugs)
+    return build(project, Path(out) if out is not None else Path(root) / "site", slugs, jobs=jobs, reuse=reuse)
 
 
-def build(project: Project, out: Path, slugs=None) -> BuildResult:
+def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, reuse: bool = True) -> BuildResult:
+    """Build the selected brands (all by default) and publish them with the others' current sites.
+
+    ``jobs``: brands built at once (default: one per CPU). ``reuse``: keep a published brand site whose
+    inputs are unchanged since it was built (its key is recorded in the output's marker file).
+    """
     selected = project.select(slugs)
     findings = run_checks(project)
     errors = [f for f in findings if f.is_error]
@@ -64,15 +112,40 @@ def build(project: Project, out: Path, slugs=None) -> BuildResult:
     if problems:
         raise FactError(problems)
 
+    inputs = {slug: site_inputs(project, slug, rendered[slug], base) for slug in selected}
+    keys = {slug: inputs[slug].key() for slug in selected}
+    published = published_keys(out) if reuse else {}
+    todo = [s for s in selected if published.get(s) != keys[s] or not (Path(out) / s / "index.html").is_file()]
+
     with staging_dir(out) as stage, tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
-        for slug in selected:
-            build_site(project, slug, rendered[slug], base, Path(work) / slug, stage / slug)
-        carry_over(stage, out, rebuilt=selected)
+        build_sites({slug: inputs[slug] for slug in todo}, Path(work), stage, jobs)
+        carry_over(stage, out, rebuilt=todo)
         write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
-        for slug in selected:
+        for slug in todo:
             validate_site(stage / slug, list(rendered[slug]), forbidden=[work, str(stage)])
-        publish(stage, out)
-    return BuildResult(out=out, brands=selected, warnings=[f for f in findings if not f.is_error])
+        publish(stage, out, keys={**published_keys(out), **keys})
+    return BuildResult(out=out, brands=selected, built=todo, warnings=[f for f in findings if not f.is_error])
+
+
+def build_sites(inputs: dict[str, SiteInputs], work: Path, stage: Path, jobs: int | None) -> None:
+    """Build each brand's site into ``stage/<slug>``: in this process for one brand, else across the CPUs."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(inputs)))
+    if jobs == 1:
+        _build_chunk(list(inputs), inputs, work, stage)
+        return
+    # fork: workers start with the project in memory and any theme already compiled here.
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    slugs = list(inputs)
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        chunks = [slugs[i::jobs] for i in range(jobs)]  # one chunk a worker, so each compiles the theme once
+        futures = [pool.submit(_build_chunk, chunk, {s: inputs[s] for s in chunk}, work, stage) for chunk in chunks]
+        for future in futures:
+            future.result()  # re-raises a worker's BuildError
+
+
+def _build_chunk(slugs: list[str], inputs: dict[str, SiteInputs], work: Path, stage: Path) -> None:
+    for slug in slugs:
+        build_site(slug, inputs[slug], work / slug, stage / slug)
 
 
 def load_base_config(project: Project) -> dict:
@@ -87,13 +160,11 @@ def load_base_config(project: Project) -> dict:
         return yaml.safe_load(handle) or {}
 
 
-def brand_config(brand: Brand, pages: list[str], base: dict, docs: Path, site: Path) -> dict:
+def brand_config(brand: Brand, pages: list[str], base: dict) -> dict:
     """The MkDocs config of one brand: the shared base plus the brand's name, address, navigation and look."""
     config = copy.deepcopy(base)
     config.update(
         site_name=brand.name,
-        docs_dir=str(docs),
-        site_dir=str(site),
         nav=[{("Home" if page == "index" else PAGE_TITLES[page]): f"{page}.md"} for page in pages],
     )
     if brand.domain:
@@ -138,27 +209,69 @@ def _logo_name(brand: Brand) -> str:
     return "assets/logo" + (Path(brand.theme.logo).suffix.lower() if brand.theme.logo else ".svg")
 
 
-def build_site(project: Project, slug: str, pages: dict[str, str], base: dict, work: Path, site: Path) -> None:
-    """Write one brand's Markdown, files and config into ``work`` and build its site into ``site``."""
+def site_inputs(project: Project, slug: str, pages: dict[str, str], base: dict) -> SiteInputs:
     brand = project.brands[slug]
+    files = {f"{page}.md": markdown for page, markdown in pages.items()} | brand_files(project, slug, list(pages))
+    return SiteInputs(files=files, config=brand_config(brand, list(pages), base), epoch=_source_date_epoch(brand))
+
+
+def build_site(slug: str, inputs: SiteInputs, work: Path, site: Path) -> None:
+    """Write one brand's Markdown, files and config into ``work`` and build its site into ``site``."""
     docs = work / "docs"
     docs.mkdir(parents=True)
-    write_files(docs, {f"{page}.md": markdown for page, markdown in pages.items()}
-                | brand_files(project, slug, list(pages)))
+    write_files(docs, inputs.files)
     config_path = work / "mkdocs.yml"
     # MkDocs reads its config with PyYAML's unsafe loader: safe_dump writes nothing it could execute.
-    config_path.write_text(yaml.safe_dump(brand_config(brand, list(pages), base, docs, site),
-                                          sort_keys=True, allow_unicode=True), encoding="utf-8")
-    with _mkdocs_log() as messages, _source_date_epoch(brand):
+    config = {**inputs.config, "docs_dir": str(docs), "site_dir": str(site)}
+    config_path.write_text(yaml.safe_dump(config, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    with _mkdocs_log() as messages, _environ(SOURCE_DATE_EPOCH=inputs.epoch):
         try:
-            config = load_config(config_file=str(config_path))
-            mkdocs_build(config)
+            build_with_shared_theme(load_config(config_file=str(config_path)))
         except (MkDocsException, OSError, yaml.YAMLError) as exc:
             detail = "; ".join(messages) or str(exc)
             raise BuildError(f"the site for brand '{slug}' did not build: {detail}. Nothing was published.") from exc
     if messages:  # strict mode should have aborted; never publish a site MkDocs complained about
         raise BuildError(f"the site for brand '{slug}' built with warnings: {'; '.join(messages)}. "
                          "Nothing was published.")
+
+
+# Plugins known not to change the theme's Jinja environment (on_env), so one environment can serve every brand.
+_SHAREABLE_PLUGINS = {"search", "material/search"}
+_theme_envs: dict[tuple, Any] = {}
+_theme_files: dict[tuple, list[tuple[str, str]]] = {}
+
+
+def build_with_shared_theme(config) -> None:
+    """MkDocs' build, with Material's templates compiled and its 14,000 files listed once per process.
+
+    MkDocs makes a fresh Jinja environment (recompiling every template) and walks the theme folders
+    on every build; both depend only on the theme's folders and language, the same for every brand.
+    """
+    get_env, add_files = Theme.get_env, Files.add_files_from_theme
+
+    def shared_env(theme: Theme):
+        key = (tuple(theme.dirs), str(theme.locale))
+        if key not in _theme_envs:
+            _theme_envs[key] = get_env(theme)
+        return _theme_envs[key]
+
+    def shared_files(files: Files, env, config) -> None:
+        key = (tuple(config.theme.dirs), tuple(config.theme.static_templates))
+        if key not in _theme_files:
+            probe = Files([])
+            add_files(probe, env, config)
+            _theme_files[key] = [(f.src_uri, f.abs_src_path[: -len(f.src_uri) - 1]) for f in probe]
+        for path, folder in _theme_files[key]:
+            if files.get_file_from_path(path) is None:  # a docs file of that name wins, as in MkDocs
+                files.append(File(path, folder, config.site_dir, config.use_directory_urls))
+
+    if set(config.plugins) <= _SHAREABLE_PLUGINS:
+        Theme.get_env = shared_env
+    Files.add_files_from_theme = shared_files
+    try:
+        mkdocs_build(config)
+    finally:
+        Theme.get_env, Files.add_files_from_theme = get_env, add_files
 
 
 @contextlib.contextmanager
@@ -183,18 +296,24 @@ def _mkdocs_log() -> Iterator[list[str]]:
         logger.propagate, logger.level = saved
 
 
-@contextlib.contextmanager
-def _source_date_epoch(brand: Brand) -> Iterator[None]:
-    """Pin MkDocs' build clock: SOURCE_DATE_EPOCH if set, else the brand's newest date, else the epoch."""
+def _source_date_epoch(brand: Brand) -> str:
+    """MkDocs' build clock: SOURCE_DATE_EPOCH if set, else the brand's newest date, else the epoch."""
     if "SOURCE_DATE_EPOCH" in os.environ:
-        yield
-        return
+        return os.environ["SOURCE_DATE_EPOCH"]
     dates = [d for d in (brand.dates.last_updated, brand.dates.effective) if d] + [c.date for c in brand.changes]
     moment = dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()) if moment else 0)
+    return str(int(moment.timestamp()) if moment else 0)
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        del os.environ["SOURCE_DATE_EPOCH"]
-
-
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -69,14 +69,18 @@ def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to publish the sites (default: site/ in the project).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Brands to build at once (default: one per CPU).")
+@click.option("--force", is_flag=True, help="Rebuild every brand, even those whose inputs have not changed.")
 @click.argument("brands", nargs=-1)
 @click.pass_obj
 @_report
-def build(project_dir: Path, out: Path | None, brands: tuple[str, ...]) -> None:
+def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, brands: tuple[str, ...]) -> None:
     """Check the facts and build one site per brand into site/<brand>/.
 
     Nothing is published unless every brand builds and validates; a failed
-    build leaves the previous site/ untouched.
+    build leaves the previous site/ untouched. A brand whose pages, files,
+    settings and tools are unchanged since its last build keeps its site.
 
     \b
     Examples:
@@ -85,8 +89,10 @@ def build(project_dir: Path, out: Path | None, brands: tuple[str, ...]) -> None:
     """
     from .build import build_project
 
-    result = build_project(project_dir, out, list(brands))
-    click.echo(f"Built {len(result.brands)} site(s) into {result.out}: {', '.join(result.brands)}.")
+    result = build_project(project_dir, out, list(brands), jobs=jobs, reuse=not force)
+    kept = [slug for slug in result.brands if slug not in result.built]
+    click.echo(f"Built {len(result.built)} site(s) into {result.out}: {', '.join(result.built) or 'none'}"
+               + (f"; {len(kept)} unchanged, kept as published." if kept else "."))
     if result.warnings:
         click.echo(f"{len(result.warnings)} fact(s) are not given and their passages are left out; "
                    "'legalsite check' lists them.")

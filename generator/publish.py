@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import html
+import json
 import os
 import shutil
 import tempfile
@@ -22,8 +23,8 @@ from pydantic import ValidationError
 from .errors import BuildError
 from .feeds import SCHEMAS
 
-MARKER = ".legalsite"  # marks a folder legalsite may replace
-_MARKER_TEXT = "Built by legalsite. This folder is replaced as a whole on every build.\n"
+MARKER = ".legalsite"  # marks a folder legalsite may replace; records each brand site's input key
+_MARKER_NOTE = "Built by legalsite. This folder is replaced as a whole on every build."
 
 
 @contextlib.contextmanager
@@ -72,13 +73,32 @@ def validate_site(site: Path, pages: list[str], forbidden: list[str]) -> None:
         raise BuildError(f"the site {site.name} failed validation: {'; '.join(problems)}. Nothing was published.")
 
 
+def published_keys(out: Path) -> dict[str, str]:
+    """slug → the input key of the published site of that brand, as the last build recorded it."""
+    try:
+        return dict(json.loads((Path(out) / MARKER).read_text(encoding="utf-8")).get("brands", {}))
+    except (OSError, ValueError, AttributeError):
+        return {}  # no marker, or one from an older legalsite: every brand is rebuilt
+
+
 def carry_over(stage: Path, out: Path, rebuilt: list[str]) -> None:
-    """Copy the brands not rebuilt this time from the published ``out`` into ``stage``."""
+    """Bring the brands not rebuilt this time from the published ``out`` into ``stage``.
+
+    Files are hard-linked, not copied: published files are never changed in place (a build swaps in a
+    whole new tree), so sharing them is safe and costs no copying.
+    """
     out = Path(out).absolute()
     if out.is_dir():
         for entry in sorted(out.iterdir()):
             if entry.is_dir() and entry.name not in rebuilt and not (stage / entry.name).exists():
-                shutil.copytree(entry, stage / entry.name, symlinks=True)
+                shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def write_brand_index(stage: Path, names: dict[str, str]) -> None:
@@ -120,10 +140,12 @@ _INDEX = """<!doctype html>
 """
 
 
-def publish(stage: Path, out: Path) -> None:
-    """Make the complete, validated ``stage`` the new ``out`` in one step."""
+def publish(stage: Path, out: Path, keys: dict[str, str] | None = None) -> None:
+    """Make the complete, validated ``stage`` the new ``out`` in one step; ``keys`` are the brands' input keys."""
     out = Path(out).absolute()
-    (stage / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    kept = {slug: key for slug, key in sorted((keys or {}).items()) if (stage / slug).is_dir()}
+    (stage / MARKER).write_text(json.dumps({"note": _MARKER_NOTE, "brands": kept}, indent=2) + "\n",
+                                encoding="utf-8")
     os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is meant to be read
     if not out.exists():
         os.rename(stage, out)

@@ -59,7 +59,7 @@ def test_a_brand_that_fails_in_mkdocs_publishes_nothing(project: Path, monkeypat
 
     monkeypatch.setattr(generator.build, "mkdocs_build", refuse_linkrapi)
     with pytest.raises(BuildError) as caught:
-        build(load_project(project), out)
+        build(load_project(project), out, reuse=False)
     assert "linkrapi" in str(caught.value) and "strict mode" in str(caught.value)
     assert snapshot(out) == before
     assert [p.name for p in project.iterdir() if "staging" in p.name] == []
@@ -73,8 +73,55 @@ def test_building_one_brand_keeps_the_others(project: Path, edit):
     build(load_project(project), out, ["linkrapi"])
     after = snapshot(out)
     changed = {name.split("/")[0] for name in after if after[name] != before.get(name)}
-    assert changed == {"linkrapi"}
+    assert changed == {"linkrapi", MARKER}  # the marker records linkrapi's new input key
     assert "privacy@linkrapi.com" in (out / "linkrapi/privacy/index.html").read_text(encoding="utf-8")
+
+
+def test_a_parallel_cached_build_equals_a_cold_serial_build(project: Path, edit, tmp_path_factory):
+    cold = tmp_path_factory.mktemp("cold") / "site"
+    build(load_project(project), cold, jobs=1, reuse=False)
+    warm = project / "site"
+    build(load_project(project), warm, jobs=2)
+    # an edit and its undo, each rebuilding one brand in the cached tree
+    edit(project / "content/brands/idclinks.yaml", "email: sales@idclinks.com", "email: legal@idclinks.com")
+    assert build(load_project(project), warm, jobs=2).built == ["idclinks"]
+    edit(project / "content/brands/idclinks.yaml", "email: legal@idclinks.com", "email: sales@idclinks.com")
+    assert build(load_project(project), warm, jobs=2).built == ["idclinks"]
+    a, b = snapshot(cold), snapshot(warm)
+    assert a.keys() == b.keys()
+    assert [name for name in a if a[name] != b[name]] == []
+
+
+def test_changing_one_brand_rebuilds_only_that_brand(project: Path, edit):
+    out = project / "site"
+    assert build(load_project(project), out).built == ["idclinks", "journeyapi", "linkrapi"]
+    untouched = out / "journeyapi" / "privacy" / "index.html"
+    inode = untouched.stat().st_ino
+    assert build(load_project(project), out).built == []  # nothing changed: nothing rebuilt
+    edit(project / "content/brands/linkrapi.yaml", "email: contact@linkrapi.com", "email: privacy@linkrapi.com")
+    assert build(load_project(project), out).built == ["linkrapi"]
+    assert untouched.stat().st_ino == inode  # the same file, carried over, not rebuilt
+    assert "privacy@linkrapi.com" in (out / "linkrapi/privacy/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path, old, new, rebuilt", [
+    # a vendor's name shows on the pages of the brands that use it, and only theirs
+    ("content/vendors.yaml", "name: Freemius\n", "name: Freemius Ltd\n", ["linkrapi"]),
+    ("templates/security.md.j2", "# {{ title }}", "# {{ title }} at {{ brand.name }}",
+     ["idclinks", "journeyapi", "linkrapi"]),
+    ("mkdocs.yml", "language: en", "language: en\n  direction: ltr", ["idclinks", "journeyapi", "linkrapi"]),
+], ids=["vendor", "template", "mkdocs.yml"])
+def test_a_shared_input_rebuilds_the_brands_it_reaches(project: Path, edit, path, old, new, rebuilt):
+    out = project / "site"
+    build(load_project(project), out)
+    edit(project / path, old, new)
+    assert build(load_project(project), out).built == rebuilt
+
+
+def test_reuse_false_rebuilds_everything(project: Path):
+    out = project / "site"
+    build(load_project(project), out)
+    assert build(load_project(project), out, reuse=False).built == ["idclinks", "journeyapi", "linkrapi"]
 
 
 def test_a_folder_legalsite_did_not_write_is_never_replaced(project: Path):

@@ -130,24 +130,31 @@ def page_fact_missing(project: Project) -> Iterator[Finding]:
 @rule("page-foreign-fact", "error", "No page shows another brand's name, domain or email, or a vendor it does not use.",
       renders=True)
 def page_foreign_fact(project: Project) -> Iterator[Finding]:
+    # Every name that belongs to someone, in one pattern: each page is scanned once, however many brands there are.
+    owners: dict[str, list[tuple[str, str, str]]] = {}  # casefolded word → (kind, owner id, what it is)
+    for vid, vendor in project.vendors.items():
+        owners.setdefault(vendor.name.casefold(), []).append(("vendor", vid, f"the vendor {vendor.name}"))
+    for other_slug, other in project.brands.items():
+        for word, kind in ((other.name, "name"), (other.domain, "domain"), (other.contact.email, "email")):
+            if word:
+                owners.setdefault(word.casefold(), []).append(("brand", other_slug, f"{other.name}'s {kind}"))
+    if not owners:
+        return
+    words = sorted(owners, key=len, reverse=True)  # the longest first: a domain before the name inside it
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, words)) + r")(?![\w-])")
     for slug, brand, doc, pages in _rendered(project):
         if isinstance(pages, FactError):
             continue  # reported once, by page-fact-missing
         used = {u.vendor for u in brand.sharing.vendors} | {v for g in brand.sharing.groups for v in g.includes}
-        foreign = [(v.name, f"the vendor {v.name}, which {brand.name} does not use")
-                   for vid, v in project.vendors.items() if vid not in used]
-        for other_slug, other in project.brands.items():
-            if other_slug != slug:
-                foreign += [(w, f"{other.name}'s {kind}") for w, kind in
-                            ((other.name, "name"), (other.domain, "domain"), (other.contact.email, "email")) if w]
         for page, markdown in pages.items():
-            text = plain_text(markdown)
-            for word, what in foreign:
-                if re.search(rf"(?<![\w-]){re.escape(word.casefold())}(?![\w-])", text):
-                    loc = next((loc for loc, _, words in shown_facts(brand, slug, project.vendors)
-                                if word.casefold() in words.casefold()), ())
-                    yield doc.finding(loc, f"{brand.name}'s {page} page mentions {what}; remove it from "
-                                      f"{brand.name}'s facts.", rule="page-foreign-fact")
+            for word in dict.fromkeys(pattern.findall(plain_text(markdown))):
+                for kind, owner, what in owners[word]:
+                    if (kind == "vendor" and owner not in used) or (kind == "brand" and owner != slug):
+                        what += f", which {brand.name} does not use" if kind == "vendor" else ""
+                        loc = next((loc for loc, _, shown in shown_facts(brand, slug, project.vendors)
+                                    if word in shown.casefold()), ())
+                        yield doc.finding(loc, f"{brand.name}'s {page} page mentions {what}; remove it from "
+                                          f"{brand.name}'s facts.", rule="page-foreign-fact")
 
 
 def _rendered(project: Project) -> list[tuple]:
