@@ -12,6 +12,7 @@ import contextlib
 import copy
 import datetime as dt
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -79,7 +80,7 @@ class SiteInputs:
 
     def key(self) -> str:
         digest = hashlib.sha256(_TOOLS.encode())
-        digest.update(yaml.safe_dump(self.config, sort_keys=True).encode() + self.epoch.encode())
+        digest.update(json.dumps(self.config, sort_keys=True).encode() + self.epoch.encode())
         for name in sorted(self.files):
             data = self.files[name]
             digest.update(b"\0" + name.encode() + b"\0" + (data if isinstance(data, bytes) else data.encode()))
@@ -100,6 +101,8 @@ def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, r
     inputs are unchanged since it was built (its key is recorded in the output's marker file).
     """
     selected = project.select(slugs)
+    if slugs:
+        project.focus = selected  # building some brands checks those (and what brands must share)
     findings = run_checks(project)
     errors = [f for f in findings if f.is_error]
     if errors:

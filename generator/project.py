@@ -31,6 +31,8 @@ class Project:
     documents: dict[str, Document] = field(default_factory=dict)  # "vendors" or a slug → its document
     # slug → its rendered pages (or the FactError that stopped them); filled by render.render_project
     rendered: dict | None = field(default=None, repr=False, compare=False)
+    # The brands a build or preview is about: checks look at these brands only (all when None).
+    focus: list[str] | None = field(default=None, compare=False)
 
     @property
     def templates_dir(self) -> Path:

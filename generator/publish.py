@@ -13,6 +13,8 @@ import html
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,10 +90,19 @@ def carry_over(stage: Path, out: Path, rebuilt: list[str]) -> None:
     whole new tree), so sharing them is safe and costs no copying.
     """
     out = Path(out).absolute()
-    if out.is_dir():
-        for entry in sorted(out.iterdir()):
-            if entry.is_dir() and entry.name not in rebuilt and not (stage / entry.name).exists():
-                shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
+    if not out.is_dir():
+        return
+    kept = [entry for entry in sorted(out.iterdir())
+            if entry.is_dir() and entry.name not in rebuilt and not (stage / entry.name).exists()]
+    if kept and sys.platform == "linux" and shutil.which("cp"):
+        # GNU cp links a hundred trees in one process, several times faster than copytree's Python loop.
+        done = subprocess.run(["cp", "-al", "--", *map(str, kept), str(stage)], capture_output=True, check=False)
+        if done.returncode == 0:
+            return
+        for entry in kept:  # e.g. another filesystem: start over with copies
+            shutil.rmtree(stage / entry.name, ignore_errors=True)
+    for entry in kept:
+        shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
 
 
 def _link_or_copy(source: str, target: str) -> None:

@@ -131,6 +131,18 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+_environments: dict[Path, jinja2.Environment] = {}
+
+
+def _environment_for(templates_dir: Path) -> jinja2.Environment:
+    """One environment per templates folder and process: a preview's rebuilds reuse compiled templates
+    (Jinja recompiles a template whose file changed)."""
+    key = Path(templates_dir).resolve()
+    if key not in _environments:
+        _environments[key] = environment(key)
+    return _environments[key]
+
+
 def tidy(markdown: str) -> str:
     """Put blank lines where Markdown needs them, whatever the template's whitespace.
 
@@ -199,16 +211,18 @@ def render_brand(env: jinja2.Environment, slug: str, brand: Brand, vendors: dict
 
 
 def render_project(project: Project) -> dict[str, dict[str, str] | FactError]:
-    """Every brand's pages (or the FactError that stopped them), rendered once per loaded project.
+    """The pages of every brand in focus (or the FactError that stopped them), rendered once per loaded project.
 
     The page rules of ``check`` and the build both read this, so a build renders each page once.
     """
     if project.rendered is None:
-        env = environment(project.templates_dir)
         project.rendered = {}
-        for slug, brand in project.brands.items():
+    env = None
+    for slug in project.focus or project.brands:
+        if slug not in project.rendered:
+            env = env or _environment_for(project.templates_dir)
             try:
-                project.rendered[slug] = render_brand(env, slug, brand, project.vendors)
+                project.rendered[slug] = render_brand(env, slug, project.brands[slug], project.vendors)
             except FactError as exc:
                 project.rendered[slug] = exc
     return project.rendered

@@ -73,9 +73,10 @@ def rules_report() -> list[dict]:
 
 
 def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
-    """Each brand with its slug and the document its facts came from."""
-    for slug, brand in project.brands.items():
-        yield slug, brand, project.documents[slug]
+    """Each brand in focus with its slug and the document its facts came from (rules about several brands
+    at once, such as shared-fact-mismatch, read ``project.brands`` instead)."""
+    for slug in project.focus or project.brands:
+        yield slug, project.brands[slug], project.documents[slug]
 
 
 # Importing the modules registers their rules, in the order --list-rules shows them.
