@@ -7,6 +7,7 @@ lists every problem in every file.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,27 @@ def load_project(root: Path | str = ".") -> Project:
     return Project(root=root, vendors=vendors, brands=brands, documents=documents)
 
 
+# (path, model) → (a digest of the file's bytes, its document, its facts): a long-running preview parses
+# only the files that changed. Only files that loaded without a problem are kept.
+_loaded: dict[tuple[Path, type], tuple[bytes, Document, BaseModel]] = {}
+
+
 def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list):
+    try:
+        signature = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:
+        signature = None  # load_file reports it
+    cached = _loaded.get((path.resolve(), model))
+    if cached and signature and cached[0] == signature and cached[1].path == shown:
+        documents[key] = cached[1]
+        return cached[2]
+    facts = _validate(model, path, shown, documents, key, problems)
+    if facts is not None and signature and not documents[key].problems:
+        _loaded[(path.resolve(), model)] = (signature, documents[key], facts)
+    return facts
+
+
+def _validate(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list):
     try:
         doc = load_file(path, shown)
     except FactError as exc:

@@ -262,3 +262,10 @@ def test_other_files_in_the_brands_folder_are_ignored(project):
 def test_a_well_named_new_brand_is_loaded(project):
     shutil.copy(project / LINKRAPI, project / "content" / "brands" / "acme-eu.yaml")
     assert "acme-eu" in load_project(project).brands
+
+
+def test_a_reloaded_project_sees_an_edit_of_the_same_size(project, edit):
+    """The preview keeps parsed files in memory; an edit that keeps the file's size must still be seen."""
+    assert load_project(project).brands["linkrapi"].contact.email == "contact@linkrapi.com"
+    edit(project / LINKRAPI, "email: contact@linkrapi.com", "email: contakt@linkrapi.com")
+    assert load_project(project).brands["linkrapi"].contact.email == "contakt@linkrapi.com"
