@@ -31,6 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -94,7 +96,7 @@ def naive_inputs(project_dir: Path, work: Path) -> list[Path]:
         legalsite_build.write_files(docs, inputs.files)
         config = {**inputs.config, "docs_dir": str(docs), "site_dir": str(work / "out" / slug)}
         path = work / slug / "mkdocs.yml"
-        path.write_text(legalsite_build.yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
+        path.write_text(yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
         configs.append(path)
     return configs
 

@@ -18,8 +18,8 @@ import multiprocessing
 import os
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,15 +32,21 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.structure.files import File, Files
 from mkdocs.theme import Theme
 
-from . import feeds
+from . import __version__, feeds
 from .checks import run_checks
 from .errors import BuildError, FactError, Finding
 from .feeds import to_json
 from .load import load_file
 from .model import Brand
 from .project import Project, load_project
-from . import __version__
-from .publish import carry_over, publish, published_keys, staging_dir, validate_site, write_brand_index
+from .publish import (
+    carry_over,
+    publish,
+    published_keys,
+    staging_dir,
+    validate_site,
+    write_brand_index,
+)
 from .render import PAGE_TITLES, render_project
 from .style import brand_css, consent_config, monogram
 
@@ -117,7 +123,8 @@ def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, r
 
     inputs = {slug: site_inputs(project, slug, rendered[slug], base) for slug in selected}
     keys = {slug: inputs[slug].key() for slug in selected}
-    published = published_keys(out) if reuse else {}
+    recorded = published_keys(out)
+    published = recorded if reuse else {}
     todo = [s for s in selected if published.get(s) != keys[s] or not (Path(out) / s / "index.html").is_file()]
 
     with staging_dir(out) as stage, tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
@@ -126,7 +133,7 @@ def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, r
         write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
         for slug in todo:
             validate_site(stage / slug, list(rendered[slug]), forbidden=[work, str(stage)])
-        publish(stage, out, keys={**published_keys(out), **keys})
+        publish(stage, out, keys={**recorded, **keys})
     return BuildResult(out=out, brands=selected, built=todo, warnings=[f for f in findings if not f.is_error])
 
 
@@ -263,7 +270,7 @@ def build_with_shared_theme(config) -> None:
         if key not in _theme_files:
             probe = Files([])
             add_files(probe, env, config)
-            _theme_files[key] = [(f.src_uri, f.abs_src_path[: -len(f.src_uri) - 1]) for f in probe]
+            _theme_files[key] = [(f.src_uri, f.src_dir) for f in probe]
         for path, folder in _theme_files[key]:
             if files.get_file_from_path(path) is None:  # a docs file of that name wins, as in MkDocs
                 files.append(File(path, folder, config.site_dir, config.use_directory_urls))

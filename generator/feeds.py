@@ -14,12 +14,22 @@ import datetime as dt
 import json
 import uuid
 from pathlib import Path
-from typing import Literal
 from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import Brand, Change, Duration, Vendor, changed_pages
+from .model import (
+    Brand,
+    Change,
+    CookieCategory,
+    Duration,
+    Storage,
+    TimeUnit,
+    Vendor,
+    VendorRole,
+    changed_pages,
+    page_dates,
+)
 from .render import change_anchor, display
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
@@ -33,14 +43,14 @@ class Out(BaseModel):
 
 class Period(Out):
     amount: int = Field(description="The number of units.", gt=0)
-    unit: Literal["hours", "days", "months", "years"] = Field(description="The unit of time.")
+    unit: TimeUnit = Field(description="The unit of time.")
 
 
 class Subprocessor(Out):
     id: str = Field(description="The vendor's short id, stable across brands and versions.")
     name: str = Field(description="The vendor's legal name.")
     service: str = Field(description="What the vendor does, in a few words.")
-    role: Literal["subprocessor", "recipient"] = Field(
+    role: VendorRole = Field(
         description="'subprocessor' processes data for the brand; 'recipient' receives data the user asks to send.")
     purpose: str = Field(description="What the brand uses the vendor for.")
     data_categories: list[str] = Field(description="The names of the data categories shared with the vendor.")
@@ -72,10 +82,10 @@ class SubprocessorList(Out):
 
 class CookieEntry(Out):
     name: str | None = Field(description="The cookie or storage key, or null where the policy does not name it.")
-    storage: Literal["cookie", "local storage"] = Field(description="Where the browser keeps it.")
+    storage: Storage = Field(description="Where the browser keeps it.")
     provider: str = Field(description="The name of who sets it: the brand or one of its vendors.")
     purpose: str = Field(description="What it is for.")
-    category: Literal["essential", "functional", "analytics", "advertising"] = Field(
+    category: CookieCategory = Field(
         description="Its consent category.")
     consent_required: bool = Field(description="Whether it is set only after the visitor opts in "
                                                "(analytics and advertising).")
@@ -162,17 +172,17 @@ def changes_feed(brand: Brand, slug: str, pages: list[str], titles: dict[str, st
     ElementTree.register_namespace("", ATOM)
 
     def sub(parent, tag, text=None, **attrs):
-        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", {k: v for k, v in attrs.items()})
+        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
         if text is not None:
             element.text = text
         return element
 
     ordered = sorted(enumerate(brand.changes), key=lambda item: (item[1].date, item[0]), reverse=True)
-    dates = [c.date for c in brand.changes] + ([brand.dates.last_updated] if brand.dates.last_updated else [])
+    updated = page_dates(brand, ["changes"])["changes"]  # the newest change, or the policy's own date
     feed = ElementTree.Element(f"{{{ATOM}}}feed")
     sub(feed, "title", f"{brand.name}: changes to our policies")
     sub(feed, "id", f"{base}changes.xml" if base else _urn(slug, "changes"))
-    sub(feed, "updated", _stamp(max(dates)) if dates else "1970-01-01T00:00:00Z")
+    sub(feed, "updated", _stamp(updated) if updated else "1970-01-01T00:00:00Z")
     sub(feed, "link", rel="self", type="application/atom+xml", href=f"{base}changes.xml")
     sub(feed, "link", rel="alternate", type="text/html", href=f"{base}changes/")
     sub(sub(feed, "author"), "name", brand.name)

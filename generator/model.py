@@ -94,6 +94,11 @@ def _written(regex: str, what: str):
 Count = Annotated[int, _written(r"[0-9]+", "a whole number such as 30"), Field(gt=0)]
 Date = Annotated[dt.date, _written(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date written YYYY-MM-DD, such as 2026-03-26")]
 Page = Literal["privacy", "cookies", "security"]
+# Closed lists of words, shared with the published JSON (feeds.py).
+TimeUnit = Literal["hours", "days", "months", "years"]
+VendorRole = Literal["subprocessor", "recipient"]
+Storage = Literal["cookie", "local storage"]
+CookieCategory = Literal["essential", "functional", "analytics", "advertising"]
 
 
 # --- vendors ---------------------------------------------------------------
@@ -151,7 +156,7 @@ class Definition(Fact):
 
 class Duration(Fact):
     amount: Count = required("The number of hours, days, months or years.", pages=("privacy",), examples=[90])
-    unit: Literal["hours", "days", "months", "years"] = required("The unit of time.", pages=("privacy",))
+    unit: TimeUnit = required("The unit of time.", pages=("privacy",))
 
 
 class Retention(Fact):
@@ -196,7 +201,7 @@ class UseOfData(Fact):
 class VendorUse(Fact):
     vendor: Id = required("The id of a vendor in content/vendors.yaml.", pages=("privacy", "security"), ref="vendor",
                           examples=["stripe"])
-    role: Literal["subprocessor", "recipient"] = fact(
+    role: VendorRole = fact(
         "'subprocessor' for a provider that processes data for the brand; 'recipient' for a service the brand "
         "sends data to on the user's behalf.", default="subprocessor")
     purpose: Text = required("What this brand uses the vendor for.", pages=("privacy", "security"))
@@ -241,12 +246,12 @@ class AccountDeletion(Fact):
 
 class Cookie(Fact):
     name: Text | None = fact("The name of the cookie or storage key.", pages=("cookies",), expected=True)
-    storage: Literal["cookie", "local storage"] = fact("Where the browser keeps it.", pages=("privacy", "cookies"),
+    storage: Storage = fact("Where the browser keeps it.", pages=("privacy", "cookies"),
                                                        default="cookie")
     provider: Id = required("Who sets it: the brand's own slug, or the id of one of its vendors.",
                             pages=("privacy", "cookies"), ref="provider")
     purpose: Text = required("What it is for.", pages=("privacy", "cookies"))
-    category: Literal["essential", "functional", "analytics", "advertising"] = required(
+    category: CookieCategory = required(
         "Its consent category.", pages=("privacy", "cookies"))
     duration: Text | None = fact("The lifetime of the cookie or storage entry (\"session\", \"1 year\").", pages=("cookies",), expected=True)
 

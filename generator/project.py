@@ -106,13 +106,14 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
         signature = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
     except OSError:
         signature = None  # load_file reports it
-    cached = _loaded.get((path.resolve(), model))
+    key_in_cache = (path.resolve(), model)
+    cached = _loaded.get(key_in_cache)
     if cached and signature and cached[0] == signature and cached[1].path == shown:
         documents[key] = cached[1]
         return cached[2]
     facts = _validate(model, path, shown, documents, key, problems)
     if facts is not None and signature and not documents[key].problems:
-        _loaded[(path.resolve(), model)] = (signature, documents[key], facts)
+        _loaded[key_in_cache] = (signature, documents[key], facts)
     return facts
 
 

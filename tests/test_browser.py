@@ -38,6 +38,7 @@ from generator.browser import (
 )
 from generator.cli import cli
 from generator.errors import UsageError
+from generator.feeds import CONSENT_CATEGORIES
 from generator.model import page_dates
 from generator.project import load_project
 from generator.render import PAGE_TITLES, pages_for
@@ -65,7 +66,7 @@ def url_of(slug: str, page: str) -> str:
 
 
 def wants_consent(slug: str) -> bool:
-    return any(c.category in ("analytics", "advertising") for c in PROJECT.brands[slug].cookies)
+    return any(c.category in CONSENT_CATEGORIES for c in PROJECT.brands[slug].cookies)
 
 
 # --- the built site, the server and the browser -----------------------------------

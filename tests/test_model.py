@@ -91,15 +91,23 @@ def test_zero_where_a_count_is_needed(project, edit, where):
               "more than 0")
 
 
-def test_a_list_where_text_is_needed(project, edit, where):
-    text = edit(project / LINKRAPI, "name: LinkrAPI", "name: [Linkr, API]")
-    assert_at(the_finding(project), LINKRAPI, where(text, "[Linkr"), "fact-type", "must be text", "found a list")
-
-
-def test_a_bad_date(project, edit, where):
-    text = edit(project / IDCLINKS, "last_updated: 2026-05-01", "last_updated: March 26")
-    assert_at(the_finding(project), IDCLINKS, where(text, "March 26"), "fact-type",
-              "YYYY-MM-DD", "'March 26' is not")
+# Each: one wrong value (file, text, replacement), where its finding must point (text and offset), the rule, and
+# words the message must hold.
+@pytest.mark.parametrize("path, old, new, at, rule, words", [
+    (LINKRAPI, "name: LinkrAPI", "name: [Linkr, API]", ("[Linkr", 0), "fact-type", ["must be text", "found a list"]),
+    (IDCLINKS, "last_updated: 2026-05-01", "last_updated: March 26", ("March 26", 0), "fact-type",
+     ["YYYY-MM-DD", "'March 26' is not"]),
+    (LINKRAPI, "    business_days: true", "    business_days: maybe", ("maybe", 0), "fact-type",
+     ["true or false", "'maybe'"]),
+    # a missing fact is reported where the group that lacks it is written: the theme's first remaining line
+    (LINKRAPI, '  primary: "#3949ab"\n', "", ('accent: "#00838f"', 0), "fact-missing",
+     ["main colour", "add 'primary:' here"]),
+    (LINKRAPI, "category: essential", "category: necessary", ("category: necessary", 10), "fact-value",
+     ["must be one of", "'essential'", "'necessary' is not"]),
+], ids=["list", "date", "yes-no", "missing", "outside-list"])
+def test_a_wrong_value_is_one_finding_where_it_is_written(project, edit, where, path, old, new, at, rule, words):
+    text = edit(project / path, old, new)
+    assert_at(the_finding(project), path, where(text, *at), rule, *words)
 
 
 @pytest.mark.parametrize("typed", ["0", "1767225600", "2026-05-01T00:00:00", "2026-5-1"])
@@ -119,24 +127,6 @@ def test_an_empty_value_says_it_is_empty(project, edit, where):
     finding = the_finding(project)
     assert finding.rule == "fact-type" and "is empty" in finding.message and "None" not in finding.message
     assert (finding.path, finding.line) == (LINKRAPI, where(text, "minimum_age:")[0])
-
-
-def test_a_bad_yes_no(project, edit, where):
-    text = edit(project / LINKRAPI, "    business_days: true", "    business_days: maybe")
-    assert_at(the_finding(project), LINKRAPI, where(text, "maybe"), "fact-type", "true or false", "'maybe'")
-
-
-def test_a_missing_required_fact(project, edit, where):
-    text = edit(project / LINKRAPI, '  primary: "#3949ab"\n', "")
-    # reported where the group that lacks it is written: the theme's first remaining line
-    assert_at(the_finding(project), LINKRAPI, where(text, "accent: \"#00838f\""), "fact-missing",
-              "main colour", "add 'primary:' here")
-
-
-def test_a_value_outside_the_allowed_list(project, edit, where):
-    text = edit(project / LINKRAPI, "category: essential", "category: necessary")
-    assert_at(the_finding(project), LINKRAPI, where(text, "category: necessary", 10), "fact-value",
-              "must be one of", "'essential'", "'necessary' is not")
 
 
 @pytest.mark.parametrize("path, old, new, bad, words", [

@@ -10,6 +10,7 @@ import pytest
 
 from generator.build import build_project
 from generator.checks import run_checks
+from generator.feeds import CONSENT_CATEGORIES
 from generator.project import load_project
 from generator.style import BACKGROUNDS, consent_config, contrast, readable, text_on
 
@@ -57,7 +58,7 @@ def test_published_brand_css_meets_aa(slug, tmp_path):
 def test_consent_banner_follows_the_cookie_facts():
     shipped = load_project(ROOT)
     for slug, brand in shipped.brands.items():
-        needs = any(c.category in ("analytics", "advertising") for c in brand.cookies)
+        needs = any(c.category in CONSENT_CATEGORIES for c in brand.cookies)
         assert (consent_config(brand) is not None) == needs, slug
     banner = consent_config(shipped.brands["journeyapi"])
     assert banner["cookies"] == {"analytics": {"name": "Analytics: Basic analytics", "checked": False}}
