@@ -51,6 +51,7 @@ class Document:
     values: dict[Loc, Mark] = field(default_factory=dict)
     keys: dict[Loc, Mark] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)  # errors that still left usable data
+    lines: list[str] = field(default_factory=list, repr=False)  # the text as written, for messages that quote it
 
     def mark(self, loc: Loc, *, key: bool = False) -> Mark:
         """Where ``loc`` is written, or the nearest enclosing value that is."""
@@ -119,7 +120,7 @@ def _python_parser_error(text: str) -> yaml.MarkedYAMLError | None:
 
 def load_text(text: str, shown_as: str) -> Document:
     """Parse YAML text into a Document; raise FactError listing every problem."""
-    doc = Document(shown_as, None)
+    doc = Document(shown_as, None, lines=text.splitlines())
     problems: list[Finding] = []
     fatal = True
 

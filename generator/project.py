@@ -156,6 +156,12 @@ def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Fi
     what = _describe(model, loc)
     given = error.get("input")
     if given is None and kind != "missing" and loc:
+        mark = doc.mark(loc)
+        written = doc.lines[mark.line - 1] if 0 < mark.line <= len(doc.lines) else ""
+        if re.search(rf"\b{re.escape(str(loc[-1]))}:\s+#", written):  # "primary: #3949ab" reads as a comment
+            return doc.finding(loc, f"{what} is empty: in YAML an unquoted # starts a comment, so "
+                               f"'{written.strip()}' has no value; put it in quotes: "
+                               f"{loc[-1]}: \"#{written.split('#', 1)[1].strip()}\"", rule="fact-type")
         return doc.finding(loc, f"{what} is empty; write the value after '{loc[-1]}:', or remove the line.",
                            rule="fact-type")
     if kind == "extra_forbidden":

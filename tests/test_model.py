@@ -259,3 +259,10 @@ def test_a_reloaded_project_sees_an_edit_of_the_same_size(project, edit):
     assert load_project(project).brands["linkrapi"].contact.email == "contact@linkrapi.com"
     edit(project / LINKRAPI, "email: contact@linkrapi.com", "email: contakt@linkrapi.com")
     assert load_project(project).brands["linkrapi"].contact.email == "contakt@linkrapi.com"
+
+
+def test_an_unquoted_colour_is_explained_as_a_comment(project, edit, where):
+    text = edit(project / LINKRAPI, '  primary: "#3949ab"', "  primary: #3949ab")
+    finding = the_finding(project)
+    assert (finding.path, finding.line, finding.rule) == (LINKRAPI, where(text, "primary: #")[0], "fact-type")
+    assert "unquoted # starts a comment" in finding.message and 'primary: "#3949ab"' in finding.message
