@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 PAGES = ("index", "privacy", "cookies", "security")
 
 
 def fact(description: str, *, pages: tuple[str, ...] = (), expected: bool = False, default: Any = None,
-         phrase: str | None = None, ref: str | None = None, examples: list | None = None, **kwargs) -> Any:
-    """Declare one fact field: its description, the pages that show it, and whether its absence is a gap."""
+         phrase: str | None = None, ref: str | None = None, examples: list | None = None, noun: str | None = None,
+         **kwargs) -> Any:
+    """Declare one fact field: its description, the pages that show it, and whether its absence is a gap.
+
+    ``noun`` names the fact in a sentence ("the retention period") where the description does not start with one.
+    """
     extra: dict[str, Any] = {"pages": list(pages)}
+    if noun:
+        extra["noun"] = noun
     if ref:
         extra["ref"] = ref  # an id of a "vendor", "category", "page" or "provider": pages show what it names
     if expected:
@@ -37,15 +43,19 @@ def fact(description: str, *, pages: tuple[str, ...] = (), expected: bool = Fals
 
 
 def fact_name(info) -> str:
-    """A field's description as a noun phrase for a sentence: "the retention of this category"."""
+    """A field's name in words for a sentence: its noun, else its description ("the brand's main colour")."""
+    if noun := (info.json_schema_extra or {}).get("noun"):
+        return noun
     words = re.sub(r"\s*\([^()]*\)\.?$", "", info.description or "").rstrip(".")
     words = re.sub(r", written YYYY-MM-DD$", "", words)
     return words[:1].lower() + words[1:]
 
 
 def required(description: str, *, pages: tuple[str, ...] = (), ref: str | None = None, examples: list | None = None,
-             **kwargs) -> Any:
+             noun: str | None = None, **kwargs) -> Any:
     extra: dict[str, Any] = {"pages": list(pages)}
+    if noun:
+        extra["noun"] = noun
     if ref:
         extra["ref"] = ref
     return Field(..., description=description, json_schema_extra=extra, examples=examples, **kwargs)
@@ -53,6 +63,25 @@ def required(description: str, *, pages: tuple[str, ...] = (), ref: str | None =
 
 class Fact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwritten(cls, data: Any) -> Any:
+        """A fact written with no value ("retention:") is not given yet, as if the line were not there.
+
+        A group of facts that are all empty is not given either, unless it is required: then each of its
+        required facts is reported, so a new brand's file lists exactly what is still to fill in.
+        Unknown keys are kept, so a misspelt empty line is still reported.
+        """
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items()
+                if key not in cls.model_fields or not _blank(value) or
+                (value is not None and cls.model_fields[key].is_required())}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, dict) and all(_blank(v) for v in value.values()))
 
 
 def _nonblank(value: str) -> str:
@@ -106,17 +135,17 @@ CookieCategory = Literal["essential", "functional", "analytics", "advertising"]
 class Vendor(Fact):
     """One company that processes data for at least one brand."""
 
-    id: Id = required("The short id brands use to refer to this vendor.", examples=["stripe"])
+    id: Id = required("The short id brands use to refer to this vendor.", examples=["stripe"], noun="the id")
     name: Text = required("The vendor's legal name, as the seed policy gives it.", pages=("privacy", "security"),
                           examples=["Stripe, Inc."])
     service: Text = required("What the vendor does, in a few words.", pages=("security",),
-                             examples=["Payment processing"])
-    website: Url | None = fact("The vendor's website.", pages=("security",), expected=True)
-    privacy_policy: Url | None = fact("Where the vendor's own privacy policy is published.", pages=("privacy", "security"))
+                             examples=["Payment processing"], noun="the service")
+    website: Url | None = fact("The vendor's website.", pages=("security",), expected=True, noun="the website")
+    privacy_policy: Url | None = fact("Where the vendor's own privacy policy is published.", pages=("privacy", "security"), noun="the privacy policy address")
     locations: list[Text] = fact("Where the vendor processes data, when the seed says so.", pages=("security",),
-                                 default_factory=list)
+                                 default_factory=list, noun="the places of processing")
     notes: list[Text] = fact("Further facts about the vendor that hold for every brand that uses it.",
-                             pages=("privacy", "security"), default_factory=list)
+                             pages=("privacy", "security"), default_factory=list, noun="the notes")
 
 
 class VendorRegistry(Fact):
@@ -151,10 +180,11 @@ class Dates(Fact):
 
 class Definition(Fact):
     term: Text = required("The word the policy defines.", pages=("privacy",), examples=["Customers"])
-    meaning: Text = required("What the word means in this policy.", pages=("privacy",))
+    meaning: Text = required("What the word means in this policy.", pages=("privacy",), noun="the meaning")
 
 
 class Duration(Fact):
+    named_by_whole: ClassVar[bool] = True  # an error in its amount names the period: "the retention period of ..."
     amount: Count = required("The number of hours, days, months or years.", pages=("privacy",), examples=[90])
     unit: TimeUnit = required("The unit of time.", pages=("privacy",))
 
@@ -162,31 +192,31 @@ class Duration(Fact):
 class Retention(Fact):
     """How long one category of data is kept. Rendered as one sentence."""
 
-    applies_to: Text | None = fact("The part of the category the rule covers, if not all of it.", pages=("privacy",))
+    applies_to: Text | None = fact("The part of the category the rule covers, if not all of it.", pages=("privacy",), noun="the part the retention rule covers")
     statement: Text | None = fact("Retention said in words, where it is not a period (\"not persisted by default\").",
-                                  pages=("privacy",))
-    condition: Text | None = fact("Kept while this holds (\"your account is open\").", pages=("privacy",))
-    period: Duration | None = fact("How long the data is kept.", pages=("privacy",))
+                                  pages=("privacy",), noun="the retention statement")
+    condition: Text | None = fact("Kept while this holds (\"your account is open\").", pages=("privacy",), noun="the condition for keeping the data")
+    period: Duration | None = fact("How long the data is kept.", pages=("privacy",), noun="the retention period")
     up_to: bool | None = fact("Whether the period is a maximum (\"up to 90 days\"); write false for an exact period.",
-                              pages=("privacy",), phrase="up to")
-    after: Text | None = fact("The event the period counts from (\"account deletion\").", pages=("privacy",))
-    until: Text | None = fact("The event that ends retention (\"you delete your account\").", pages=("privacy",))
+                              pages=("privacy",), phrase="up to", noun="whether the retention period is a maximum")
+    after: Text | None = fact("The event the period counts from (\"account deletion\").", pages=("privacy",), noun="the event the retention period counts from")
+    until: Text | None = fact("The event that ends retention (\"you delete your account\").", pages=("privacy",), noun="the event that ends retention")
     reason: Text | None = fact("Why the data is kept that long (\"as required by tax regulations\").",
-                               pages=("privacy",))
-    unless: Text | None = fact("The exception to the period (\"deletion is requested\").", pages=("privacy",))
-    then: Text | None = fact("What happens to the data at the end (\"purged\").", pages=("privacy",))
+                               pages=("privacy",), noun="the reason for the retention")
+    unless: Text | None = fact("The exception to the period (\"deletion is requested\").", pages=("privacy",), noun="the exception to the retention period")
+    then: Text | None = fact("What happens to the data at the end (\"purged\").", pages=("privacy",), noun="what happens to the data at the end of retention")
 
 
 class DataCategory(Fact):
-    id: Id = required("A short id for this category, used by vendors' 'shares' lists.", examples=["api_logs"])
+    id: Id = required("A short id for this category, used by vendors' 'shares' lists.", examples=["api_logs"], noun="the id")
     name: Text = required("The category's name as the policy shows it.", pages=("privacy",),
                           examples=["API usage logs"])
     items: list[Text] = fact("The list of data in this category.", pages=("privacy",), default_factory=list,
-                             expected=True)
-    source: Text | None = fact("How or when the data is collected.", pages=("privacy",))
-    details: list[Text] = fact("Further statements about this category.", pages=("privacy",), default_factory=list)
-    purposes: list[Text] = fact("Why this category is collected.", pages=("privacy",), default_factory=list)
-    retention: Retention | None = fact("The retention of this category (how long it is kept).", pages=("privacy",), expected=True)
+                             expected=True, noun="the list of data")
+    source: Text | None = fact("How or when the data is collected.", pages=("privacy",), noun="how the data is collected")
+    details: list[Text] = fact("Further statements about this category.", pages=("privacy",), default_factory=list, noun="the further statements")
+    purposes: list[Text] = fact("Why this category is collected.", pages=("privacy",), default_factory=list, noun="the purposes")
+    retention: Retention | None = fact("The retention of this category (how long it is kept).", pages=("privacy",), expected=True, noun="the retention")
 
 
 class UseOfData(Fact):
@@ -200,25 +230,25 @@ class UseOfData(Fact):
 
 class VendorUse(Fact):
     vendor: Id = required("The id of a vendor in content/vendors.yaml.", pages=("privacy", "security"), ref="vendor",
-                          examples=["stripe"])
+                          examples=["stripe"], noun="the vendor id")
     role: VendorRole = fact(
         "'subprocessor' for a provider that processes data for the brand; 'recipient' for a service the brand "
-        "sends data to on the user's behalf.", default="subprocessor")
-    purpose: Text = required("What this brand uses the vendor for.", pages=("privacy", "security"))
+        "sends data to on the user's behalf.", default="subprocessor", noun="the role")
+    purpose: Text = required("What this brand uses the vendor for.", pages=("privacy", "security"), noun="the purpose")
     shares: list[Id] = fact("Ids of the data categories this brand shares with the vendor.",
-                            pages=("privacy", "security"), ref="category", default_factory=list)
+                            pages=("privacy", "security"), ref="category", default_factory=list, noun="the data shared")
 
 
 class VendorGroup(Fact):
     name: Text = required("The kind of provider, where the seed names no company (\"Infrastructure providers\").",
                           pages=("privacy", "security"))
-    purpose: Text = required("What these providers do for the brand.", pages=("privacy", "security"))
+    purpose: Text = required("What these providers do for the brand.", pages=("privacy", "security"), noun="the purpose")
     includes: list[Id] = fact("Ids of vendors the policy names as examples of this kind.",
-                              pages=("privacy", "security"), ref="vendor", default_factory=list)
+                              pages=("privacy", "security"), ref="vendor", default_factory=list, noun="the vendors named as examples")
     shares: list[Id] = fact("Ids of the data categories shared with these providers.", pages=("privacy", "security"),
-                            ref="category", default_factory=list)
+                            ref="category", default_factory=list, noun="the data shared")
     details: list[Text] = fact("Further statements about these providers.", pages=("privacy", "security"),
-                               default_factory=list)
+                               default_factory=list, noun="the further statements")
 
 
 class Sharing(Fact):
@@ -247,13 +277,13 @@ class AccountDeletion(Fact):
 class Cookie(Fact):
     name: Text | None = fact("The name of the cookie or storage key.", pages=("cookies",), expected=True)
     storage: Storage = fact("Where the browser keeps it.", pages=("privacy", "cookies"),
-                                                       default="cookie")
+                                                       default="cookie", noun="where the browser keeps it")
     provider: Id = required("Who sets it: the brand's own slug, or the id of one of its vendors.",
-                            pages=("privacy", "cookies"), ref="provider")
-    purpose: Text = required("What it is for.", pages=("privacy", "cookies"))
+                            pages=("privacy", "cookies"), ref="provider", noun="who sets it")
+    purpose: Text = required("What it is for.", pages=("privacy", "cookies"), noun="the purpose")
     category: CookieCategory = required(
-        "Its consent category.", pages=("privacy", "cookies"))
-    duration: Text | None = fact("The lifetime of the cookie or storage entry (\"session\", \"1 year\").", pages=("cookies",), expected=True)
+        "Its consent category.", pages=("privacy", "cookies"), noun="the consent category")
+    duration: Text | None = fact("The lifetime of the cookie or storage entry (\"session\", \"1 year\").", pages=("cookies",), expected=True, noun="the lifetime")
 
 
 class CookiePolicy(Fact):
@@ -272,7 +302,7 @@ class Security(Fact):
 
 class Right(Fact):
     name: Text = required("The right (\"Access\").", pages=("privacy",))
-    description: Text | None = fact("What the right lets a person ask for.", pages=("privacy",))
+    description: Text | None = fact("What the right lets a person ask for.", pages=("privacy",), noun="the description")
 
 
 class Rights(Fact):
@@ -333,21 +363,21 @@ class Contact(Fact):
 
 class RelatedPolicy(Fact):
     name: Text = required("The other policy's title.", pages=("privacy",), examples=["Takedown Policy"])
-    purpose: Text = required("What a reader would go there for.", pages=("privacy",))
-    url: Url | None = fact("The address where the other policy is published.", pages=("privacy",), expected=True)
+    purpose: Text = required("What a reader would go there for.", pages=("privacy",), noun="what it is for")
+    url: Url | None = fact("The address where the other policy is published.", pages=("privacy",), expected=True, noun="the address")
 
 
 class Change(Fact):
     """One change to a brand's policy. The pages whose facts it touched show its date as "Last updated"."""
 
-    date: Date = required("The date the change was announced, written YYYY-MM-DD.", examples=["2026-05-01"])
-    summary: Text = required("What changed, in a sentence.", examples=["API usage logs are now kept for 60 days."])
-    material: bool = fact("Whether the change is material (people must be told in advance).", default=False)
-    effective: Date | None = fact("The date the change takes effect, written YYYY-MM-DD.")
+    date: Date = required("The date the change was announced, written YYYY-MM-DD.", examples=["2026-05-01"], noun="the date")
+    summary: Text = required("What changed, in a sentence.", examples=["API usage logs are now kept for 60 days."], noun="the summary")
+    material: bool = fact("Whether the change is material (people must be told in advance).", default=False, noun="whether the change is material")
+    effective: Date | None = fact("The date the change takes effect, written YYYY-MM-DD.", noun="the date it takes effect")
     facts: list[Text] = fact("The facts the change touched, as the keys that lead to them, joined by dots; an item "
                              "of a list is named by its id (\"data_collected.api_logs.retention\", \"sharing.vendors\"). "
                              "Leave it out when the whole policy changed.", default_factory=list,
-                             examples=[["data_collected.api_logs.retention"]])
+                             examples=[["data_collected.api_logs.retention"]], noun="the facts it touched")
 
 
 class SharedFacts(Fact):
@@ -421,9 +451,55 @@ def model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _item_key(item: BaseModel) -> str | None:
+def _get(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+
+
+def _item_key(item: Any) -> str | None:
     """How a change names one item of a list: its id, or the vendor it is about."""
-    return getattr(item, "id", None) or getattr(item, "vendor", None)
+    key = _get(item, "id") or _get(item, "vendor")
+    return key if isinstance(key, str) else None
+
+
+def item_label(item: Any) -> str | None:
+    """One item of a list in words: its name ("API usage logs"), term, vendor, id, purpose or date."""
+    for key in ("name", "term", "vendor", "id", "purpose", "date"):
+        value = _get(item, key)
+        if isinstance(value, (str, dt.date)) and str(value).strip():
+            return str(value)
+    return None
+
+
+def name_fact(loc: tuple, data: Any, root: type[BaseModel] = None) -> tuple[str, str]:
+    """A fact in words and as a path: ("the retention period of API usage logs",
+    "data_collected.api_logs.retention.period") for ``("data_collected", 2, "retention", "period")``.
+
+    ``data`` is the brand (or vendor list) as facts or as loaded YAML, to name list items by their label.
+    A part of a whole value (the amount of a Duration) is named by the whole.
+    """
+    model: Any = root or Brand
+    value, info, label, path = data, None, None, []
+    for part in loc:
+        if isinstance(part, int):
+            item = value[part] if isinstance(value, list) and part < len(value) else None
+            key = _item_key(item) if item is not None else None
+            path.append(key if key and "." not in key else f"[{part + 1}]")
+            label = item_label(item) if item is not None else label
+            value = item
+            continue
+        fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}
+        if part not in fields:
+            path.append(str(part))
+            break
+        if not getattr(model, "named_by_whole", False) or info is None:
+            info = fields[part]
+        path.append(part)
+        model = model_of(fields[part].annotation)
+        value = _get(value, part) if value is not None else None
+    words = fact_name(info) if info is not None else "this file"
+    if label and (info is None or info.json_schema_extra is None or path[-1] not in ("name", "term")):
+        words = f"{words} of {label}"
+    return words, ".".join(path).replace(".[", "[")
 
 
 def fact_pages(brand: Brand, path: str) -> set[str]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import FactError, Finding, UsageError
 from .load import Document, load_file
-from .model import Brand, Vendor, VendorRegistry, fact_name, model_of
+from .model import Brand, Vendor, VendorRegistry, model_of, name_fact
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -153,17 +153,8 @@ def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Fi
     kind = error["type"]
     if kind == "extra_forbidden":  # the last part is the key as written, even if it looks like a union tag
         loc = tuple(p for p in error["loc"][:-1] if not _is_union_tag(p)) + tuple(error["loc"][-1:])
-    what = _describe(model, loc)
+    what = _describe(model, doc, loc)
     given = error.get("input")
-    if given is None and kind != "missing" and loc:
-        mark = doc.mark(loc)
-        written = doc.lines[mark.line - 1] if 0 < mark.line <= len(doc.lines) else ""
-        if re.search(rf"\b{re.escape(str(loc[-1]))}:\s+#", written):  # "primary: #3949ab" reads as a comment
-            return doc.finding(loc, f"{what} is empty: in YAML an unquoted # starts a comment, so "
-                               f"'{written.strip()}' has no value; put it in quotes: "
-                               f"{loc[-1]}: \"#{written.split('#', 1)[1].strip()}\"", rule="fact-type")
-        return doc.finding(loc, f"{what} is empty; write the value after '{loc[-1]}:', or remove the line.",
-                           rule="fact-type")
     if kind == "extra_forbidden":
         key = loc[-1]
         known = _known_keys(model, loc[:-1])
@@ -171,7 +162,17 @@ def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Fi
         hint = f"did you mean '{near[0]}'?" if near else f"the facts allowed here are: {', '.join(known)}."
         return doc.finding(loc, f"'{key}' is not a fact legalsite knows here; {hint}", rule="fact-unknown", key=True)
     if kind == "missing":
-        return doc.finding(loc[:-1], f"{what} is missing; add '{loc[-1]}:' here.", rule="fact-missing")
+        written = doc.keys.get(loc)  # "name:" with nothing after it: written, but not filled in
+        if written is None:
+            return doc.finding(loc[:-1], f"{what} is missing; add '{loc[-1]}:' here{_example(model, loc)}.",
+                               rule="fact-missing")
+        line = doc.lines[written.line - 1] if written.line <= len(doc.lines) else ""
+        if re.search(rf"\b{re.escape(str(loc[-1]))}:\s+#", line):  # "primary: #3949ab" reads as a comment
+            return doc.finding(loc, f"{what} is empty: in YAML an unquoted # starts a comment, so "
+                               f"'{line.strip()}' has no value; put it in quotes: "
+                               f"{loc[-1]}: \"#{line.split('#', 1)[1].strip()}\"", rule="fact-type", key=True)
+        return doc.finding(loc, f"{what} is not filled in; write it after '{loc[-1]}:'{_example(model, loc)}.",
+                           rule="fact-missing", key=True)
     if kind == "written_as":
         return doc.finding(loc, f"{what} must be {error['ctx']['expected']}; '{_short(given)}' is not.",
                            rule="fact-type")
@@ -186,7 +187,10 @@ def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Fi
         return doc.finding(loc, f"{what} must be {_EXAMPLES['bool']}; '{_short(given)}' is not.", rule="fact-type")
     if kind in ("list_type", "dict_type", "string_type", "model_type", "model_attributes_type"):
         expected = {"list_type": "list", "dict_type": "dict", "string_type": "str"}.get(kind, "dict")
-        return doc.finding(loc, f"{what} must be {_EXAMPLES[expected]}; found {_kind_of(given)}.", rule="fact-type")
+        right = _EXAMPLES[expected]
+        if expected == "str" and (own := _example(model, loc)):
+            right = f"text{own}"  # the field's own example: "text, for example: name: LinkrAPI"
+        return doc.finding(loc, f"{what} must be {right}; found {_kind_of(given)}.", rule="fact-type")
     if kind == "literal_error":
         return doc.finding(loc, f"{what} must be one of {error['ctx']['expected']}; '{_short(given)}' is not.",
                            rule="fact-value")
@@ -216,13 +220,21 @@ def _field_at(model: type[BaseModel], loc: tuple):
     return current, name, info
 
 
-def _describe(model: type[BaseModel], loc: tuple) -> str:
-    """Name a fact in words: "the retention period of this category (data_collected → item 3 → retention)"."""
+def _describe(model: type[BaseModel], doc: Document, loc: tuple) -> str:
+    """Name a fact in words and by its path: "the retention period of API usage logs
+    (data_collected.api_logs.retention.period)"."""
+    words, path = name_fact(loc, doc.data, model)
+    return f"{words} ({path})" if path else words
+
+
+def _example(model: type[BaseModel], loc: tuple) -> str:
+    """", for example: name: LinkrAPI", from the field's own example where it has one."""
     _, name, info = _field_at(model, loc)
-    where = " → ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in loc) or "this file"
-    if info is None or not info.description:
-        return f"'{where}'"
-    return f"{fact_name(info)} ({where})"
+    if info is None or not info.examples or isinstance(info.examples[0], (list, dict)):
+        return ""
+    value = info.examples[0]
+    shown = f'"{value}"' if isinstance(value, str) and value.startswith("#") else value
+    return f", for example: {name}: {shown}"
 
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:

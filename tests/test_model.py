@@ -82,7 +82,8 @@ def test_unknown_key_that_looks_like_an_index_is_reported_not_crashing(project, 
 def test_text_where_a_number_is_needed(project, edit, where):
     text = edit(project / LINKRAPI, "{amount: 90, unit: days}", "{amount: ninety, unit: days}")
     assert_at(the_finding(project), LINKRAPI, where(text, "ninety"), "fact-type",
-              "whole number", "'ninety' is not", "retention → period → amount")
+              "whole number", "'ninety' is not",
+              "the retention period of API usage logs (data_collected.api_logs.retention.period.amount)")
 
 
 def test_zero_where_a_count_is_needed(project, edit, where):
@@ -122,11 +123,23 @@ def test_a_number_must_be_plain_digits(project, edit, where, typed):
     assert_at(the_finding(project), LINKRAPI, where(text, typed), "fact-type", "whole number")
 
 
-def test_an_empty_value_says_it_is_empty(project, edit, where):
+def test_a_required_fact_left_empty_is_not_filled_in(project, edit, where):
     text = edit(project / LINKRAPI, "  minimum_age: 18", "  minimum_age:")
     finding = the_finding(project)
-    assert finding.rule == "fact-type" and "is empty" in finding.message and "None" not in finding.message
+    assert finding.rule == "fact-missing" and "None" not in finding.message
+    assert "is not filled in; write it after 'minimum_age:'" in finding.message
     assert (finding.path, finding.line) == (LINKRAPI, where(text, "minimum_age:")[0])
+
+
+def test_an_optional_fact_left_empty_is_not_given(project, edit):
+    """An empty line means "not given yet": the same as leaving the line out, for a text, a list or a group."""
+    from generator.project import load_project
+
+    before = load_project(project).brands["linkrapi"]
+    edit(project / LINKRAPI, "scope:\n", "retention_summary:\nintroduction:\ntransfers:\n  statements:\nscope:\n")
+    after = load_project(project).brands["linkrapi"]
+    assert after.introduction == [] and after.transfers is None and after.retention_summary is None
+    assert before.scope == after.scope
 
 
 @pytest.mark.parametrize("path, old, new, bad, words", [
