@@ -126,8 +126,6 @@ def check(project_dir: Path, list_rules: bool, fmt: str, strict: bool) -> None:
     try:
         findings = run_checks(load_project(project_dir))
     except FactError as exc:
-        if fmt != "json":
-            raise
         findings = exc.findings  # facts that do not load are findings too, in the same shape
     errors = sum(f.is_error for f in findings)
     if fmt == "json":
@@ -162,6 +160,56 @@ def serve(project_dir: Path, brand: str, port: int) -> None:
 
 
 @cli.command()
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if schemas/ is missing or out of date (for CI).")
+@click.pass_obj
+@_report
+def schema(project_dir: Path, check_only: bool) -> None:
+    """Write the JSON Schema of the fact files into schemas/, for editors.
+
+    Each fact file's first line names its schema, so VS Code (with the YAML
+    extension) and JetBrains IDEs complete fact names, show what each fact
+    means, and underline a misspelt fact or a wrong value as you type. Run it
+    again after upgrading legalsite.
+
+    \b
+    Examples:
+        legalsite schema
+        legalsite schema --check
+    """
+    from .schema import stale_schemas, write_schemas
+
+    if check_only:
+        stale = stale_schemas(project_dir)
+        for path in stale:
+            click.echo(f"{path}: missing or out of date; run 'legalsite schema' and commit the result.", err=True)
+        sys.exit(1 if stale else 0)
+    for path in write_schemas(project_dir):
+        click.echo(f"Wrote {path.relative_to(project_dir)}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.pass_obj
+@_report
+def new(project_dir: Path, slug: str) -> None:
+    """Start a new brand: write content/brands/SLUG.yaml with every fact empty and explained.
+
+    Fill in the facts its policy states, then run 'legalsite check': it lists
+    the facts still missing. An existing file is never overwritten.
+
+    \b
+    Example:
+        legalsite new acme
+    """
+    from .scaffold import new_brand
+
+    path = new_brand(project_dir, slug)
+    click.echo(f"Wrote {path.relative_to(project_dir)}. Fill in its facts, then run 'legalsite check' "
+               "to see which are still missing.")
+
+
+@cli.command()
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The built sites to photograph (default: site/ in the project).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -190,6 +238,38 @@ def screenshots(project_dir: Path, site_dir: Path | None, out: Path | None, sche
     for path in written:
         click.echo(path)
     click.echo(f"Wrote {len(written)} screenshot(s) into {out}.")
+
+
+@cli.command()
+@click.argument("rev_a", required=False)
+@click.argument("rev_b", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="'markdown' prints a pull-request comment: one table per brand.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when a change is not recorded or not announced.")
+@click.pass_obj
+@_report
+def diff(project_dir: Path, rev_a: str | None, rev_b: str | None, fmt: str, strict: bool) -> None:
+    """Show which facts changed between two git revisions, brand by brand.
+
+    Compares the facts, not the YAML, and names each fact in words with the
+    pages it is shown on. Flags a change that no new entry in 'changes'
+    records, and a material change not announced with the notice period.
+    With no revision, compares HEAD with the working tree; with one, that
+    revision with the working tree.
+
+    \b
+    Examples:
+        legalsite diff
+        legalsite diff main
+        legalsite diff v1.0 v1.1 --format markdown > comment.md
+        legalsite diff origin/main --strict
+    """
+    from .diff import diff_revisions, to_markdown, to_text
+
+    report = diff_revisions(project_dir, rev_a or "HEAD", rev_b)
+    click.echo(to_markdown(report) if fmt == "markdown" else to_text(report), nl=False)
+    if strict and report.flags:
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

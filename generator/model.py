@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 PAGES = ("index", "privacy", "cookies", "security")
@@ -90,7 +90,8 @@ def _nonblank(value: str) -> str:
     return value
 
 
-def _pattern(regex: str, what: str, example: str):
+def _pattern(regex: str, what: str, example: str) -> Any:
+    """Text written one way; the JSON Schema carries the same pattern, so an editor checks it as you type."""
     compiled = re.compile(regex)
 
     def check(value: str) -> str:
@@ -98,16 +99,17 @@ def _pattern(regex: str, what: str, example: str):
             raise ValueError(f"'{value}' is not {what}; write it like {example}")
         return value
 
-    return AfterValidator(check)
+    # patternErrorMessage: the words the YAML language server shows instead of the bare pattern
+    shown = {"type": "string", "pattern": f"^(?:{regex})$", "patternErrorMessage": f"Not {what}; write it like {example}."}
+    return Annotated[str, AfterValidator(check), WithJsonSchema(shown)]
 
 
 Text = Annotated[str, AfterValidator(_nonblank)]
-Id = Annotated[str, _pattern(r"[a-z0-9][a-z0-9_-]*", "a short lowercase id", "'api_logs' (letters, digits, - and _)")]
-Email = Annotated[str, _pattern(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", "an email address",
-                                "privacy@example.com")]
-Domain = Annotated[str, _pattern(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}", "a domain name", "example.com")]
-Url = Annotated[str, _pattern(r"(https://[^\s<>\"]+|mailto:[^\s<>\"]+)", "an https:// or mailto: address",
-                              "https://example.com/privacy")]
+Id = _pattern(r"[a-z0-9][a-z0-9_-]*", "a short lowercase id", "'api_logs' (letters, digits, - and _)")
+Email = _pattern(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", "an email address", "privacy@example.com")
+Domain = _pattern(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}", "a domain name", "example.com")
+Url = _pattern(r"(https://[^\s<>\"]+|mailto:[^\s<>\"]+)", "an https:// or mailto: address",
+               "https://example.com/privacy")
 def _written(regex: str, what: str):
     """Accept text only in the one way a lawyer would write it: no '1_000', '+5', '90.0' or Unix timestamps."""
     compiled = re.compile(regex)
@@ -154,8 +156,8 @@ class VendorRegistry(Fact):
 
 # --- one brand -------------------------------------------------------------
 
-Colour = Annotated[str, _pattern(r"#[0-9a-fA-F]{6}", "a colour written #RRGGBB",
-                                  "\"#3949ab\", in quotes (in YAML an unquoted # starts a comment)")]
+Colour = _pattern(r"#[0-9a-fA-F]{6}", "a colour written #RRGGBB",
+                  "\"#3949ab\", in quotes (in YAML an unquoted # starts a comment)")
 
 
 class Theme(Fact):

@@ -132,7 +132,12 @@ def _validate(model: type[BaseModel], path: Path, shown: str, documents: dict, k
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_explain(model, doc, error) for error in exc.errors(include_url=False))
+        found = [_explain(model, doc, error) for error in exc.errors(include_url=False)]
+        problems.extend(found)
+        if model is Brand and all(f.rule == "fact-missing" for f in found):
+            from .checks.gaps import brand_gaps  # a brand still being filled in: list its gaps too
+
+            problems.extend(brand_gaps(doc, model, doc.data))
         return None
 
 

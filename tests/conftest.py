@@ -12,8 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the repository's content/, templates/ and mkdocs.yml in tmp_path; returns tmp_path (the root)."""
-    for folder in ("content", "templates"):
+    """A copy of the repository's content/, templates/, schemas/ and mkdocs.yml in tmp_path; returns tmp_path."""
+    for folder in ("content", "templates", "schemas"):
         shutil.copytree(REPO / folder, tmp_path / folder)
     shutil.copy2(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
     return tmp_path

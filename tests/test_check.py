@@ -40,6 +40,8 @@ BREAKS = {
                             "    facts: [data_collected.api_log.retention]\n", "data_collected.api_log"),
     "logo-file": (LINKRAPI, '  accent: "#00838f"\n', '  accent: "#00838f"\n  logo: brands/linkrapi.svg\n',
                   "brands/linkrapi.svg"),
+    "editor-schema": (LINKRAPI, "# yaml-language-server: $schema=../../schemas/brand.schema.json\n", "",
+                      "# LinkrAPI"),
     "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
                       "    service: Identity\n", "okta"),
 }

@@ -72,7 +72,8 @@ def test_serves_rebuilds_and_keeps_last_good_site(project: Path, tmp_path: Path,
             return "still shows the last good build" in err
 
         wait_until(reported, "the failed rebuild to be reported")
-        assert "content/brands/linkrapi.yaml:6:1: error[yaml-syntax]" in err
+        tab_line = good[: good.index("name: LinkrAPI\n")].count("\n") + 2  # the line after the name
+        assert f"content/brands/linkrapi.yaml:{tab_line}:1: error[yaml-syntax]" in err
         assert "Traceback" not in err
         page = get(url)
         assert "privacy@linkrapi.com" in page

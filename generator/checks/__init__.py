@@ -80,4 +80,4 @@ def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
 
 
 # Importing the modules registers their rules, in the order --list-rules shows them.
-from . import dates, gaps, pages, references, values  # noqa: F401
+from . import dates, files, gaps, pages, references, values  # noqa: F401

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from ..errors import Finding
-from ..model import fact_name
+from ..load import Document
+from ..model import Brand, Vendor, _get, fact_name, item_label, model_of
 from ..project import Project
 from . import brands_of, rule
 
@@ -15,31 +18,48 @@ from . import brands_of, rule
 @rule("fact-gap", "warning", "A fact a page would show is not stated; the page omits that passage.")
 def fact_gap(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
-        for loc, name, info, what in _missing(brand, ()):
-            pages = [p for p in info.json_schema_extra.get("pages", []) if p != "index"] or ["privacy"]
-            page = pages[0]
-            label = f" ({what})" if what else ""
-            yield doc.finding(loc + (name,), f"{brand.name}, {page} page: {fact_name(info)}{label} is not given, "
-                              f"so the page does not state it. Add '{name}:' here once the legal team has "
-                              "confirmed it.", rule="fact-gap", severity="warning", key=True)
+        yield from brand_gaps(doc, Brand, brand)
+    doc = project.documents["vendors"]
     for i, (vid, vendor) in enumerate(project.vendors.items()):
-        doc = project.documents["vendors"]
-        for loc, name, info, _ in _missing(vendor, ("vendors", i)):
+        for loc, name, info, _ in _missing(Vendor, vendor, ("vendors", i)):
             yield doc.finding(loc + (name,), f"vendor '{vid}', security page: {fact_name(info)} is not given, "
                               f"so the page does not state it. Add '{name}:' here once it is confirmed.",
                               rule="fact-gap", severity="warning", key=True)
 
 
-def _missing(model: BaseModel, loc: tuple, what: str = "") -> Iterator[tuple]:
-    """(location, field, FieldInfo, which item) for each expected fact left out, however deep."""
-    for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
+def brand_gaps(doc: Document, model: type[BaseModel], facts: Any) -> Iterator[Finding]:
+    """The gaps of one brand, from its facts or, when they do not validate yet, from the file as loaded:
+    a new brand's first check lists every missing fact at once, required and expected."""
+    brand_name = _get(facts, "name") or doc.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    for loc, name, info, what in _missing(model, facts, ()):
+        pages = [p for p in info.json_schema_extra.get("pages", []) if p != "index"] or ["privacy"]
+        label = f" ({what})" if what else ""
+        yield doc.finding(loc + (name,), f"{brand_name}, {pages[0]} page: {fact_name(info)}{label} is not given, "
+                          f"so the page does not state it. Add '{name}:' here once the legal team has "
+                          "confirmed it.", rule="fact-gap", severity="warning", key=True)
+
+
+def _missing(model: type[BaseModel], value: Any, loc: tuple, what: str = "") -> Iterator[tuple]:
+    """(location, field, FieldInfo, which item) for each expected fact left out, however deep.
+
+    ``value`` is facts or plain loaded YAML; in YAML, an empty value or group is a fact not given.
+    """
+    for name, info in model.model_fields.items():
+        field_value = _get(value, name)
         extra = info.json_schema_extra or {}
-        if extra.get("expected") and value in (None, [], ""):
+        if extra.get("expected") and _blank(field_value):
             yield loc, name, info, what
-        items = value if isinstance(value, list) else [value]
+        inner = model_of(info.annotation)
+        if inner is None or (_blank(field_value) and info.default_factory in (None, list)):
+            continue  # an optional group or a list left out is one gap (above), not one per fact inside it
+        field_value = {} if _blank(field_value) else field_value  # a group the model fills with defaults
+        items = field_value if isinstance(field_value, list) else [field_value]
         for index, item in enumerate(items):
-            if isinstance(item, BaseModel):
-                sub = loc + (name, index) if isinstance(value, list) else loc + (name,)
-                label = getattr(item, "name", None) or getattr(item, "purpose", None) or what
-                yield from _missing(item, sub, str(label) if label else what)
+            if isinstance(item, (BaseModel, dict)):
+                sub = loc + (name, index) if isinstance(field_value, list) else loc + (name,)
+                label = item_label(item) if isinstance(field_value, list) else None
+                yield from _missing(inner, item, sub, label or what)
+
+
+def _blank(value: Any) -> bool:
+    return value in (None, [], "") or (isinstance(value, dict) and all(_blank(v) for v in value.values()))
