@@ -72,7 +72,8 @@ def _as_typed(prop: dict[str, Any]) -> dict[str, Any]:
     # One type plus empty needs no anyOf, so an editor's message points inside the value, not at it.
     options = [_widened(o) for o in options if o != {"type": "null"}]
     if len(options) == 1 and "$ref" in options[0]:
-        return {"allOf": options}  # a group of facts: its definition allows empty (above)
+        # a group of facts (its definition allows empty, above); the type lets editors complete "dates:" as a group
+        return {"type": ["object", "null"], "allOf": options}
     if len(options) == 1:
         option = options[0]
         if "enum" in option or "const" in option:
