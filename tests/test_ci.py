@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
+from click.testing import CliRunner
+
+from generator.cli import cli
 
 ROOT = Path(__file__).parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
@@ -32,8 +38,10 @@ def test_workflow_runs_only_the_readme_commands():
     assert runs == readme_commands()
 
 
-def test_workflow_actions_are_pinned_by_version():
-    uses = [step["uses"] for job in workflow()["jobs"].values() for step in job["steps"] if "uses" in step]
+@pytest.mark.parametrize("path", sorted((ROOT / ".github" / "workflows").glob("*.yml")), ids=lambda p: p.name)
+def test_workflow_actions_are_pinned_by_version(path):
+    jobs = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]
+    uses = [step["uses"] for job in jobs.values() for step in job.get("steps", []) if "uses" in step]
     assert uses, "the workflow uses no actions?"
     for action in uses:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})", action), f"{action} is not pinned"
@@ -55,3 +63,37 @@ def test_ci_script_runs_both_readme_commands():
     for command in readme_commands():
         assert command in lines, f".ci/run does not run the README command: {command}"
     assert "set -euxo pipefail" in script
+
+
+FACT_DIFF = ROOT / ".github" / "workflows" / "fact-diff.yml"
+
+
+def test_fact_diff_runs_on_pull_requests_that_touch_the_facts_and_posts_one_comment():
+    flow = yaml.safe_load(FACT_DIFF.read_text(encoding="utf-8"))
+    assert flow[True] == {"pull_request": {"paths": ["content/**"]}}
+    job = flow["jobs"]["fact-diff"]
+    assert job["permissions"]["pull-requests"] == "write"
+    assert [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout")][0]["with"]["fetch-depth"] == 0
+    post = job["steps"][-1]["run"]
+    assert post.startswith("gh pr comment") and "--edit-last --create-if-none" in post
+
+
+def test_fact_diff_command_in_the_workflow_runs(project):
+    """The workflow's own diff line, run against a two-commit repository, prints the markdown comment."""
+    flow = yaml.safe_load(FACT_DIFF.read_text(encoding="utf-8"))
+    script = next(s["run"] for s in flow["jobs"]["fact-diff"]["steps"] if "legalsite diff" in s.get("run", ""))
+    line = next(part for part in script.splitlines() if part.strip().startswith("legalsite diff"))
+    args = shlex.split(line.split(">", 1)[0])
+    git = ["git", "-C", str(project), "-c", "user.name=CI", "-c", "user.email=ci@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    base = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    brand = project / "content/brands/linkrapi.yaml"
+    brand.write_text(brand.read_text(encoding="utf-8").replace("{amount: 90, unit: days}", "{amount: 60, unit: days}"),
+                     encoding="utf-8")
+    subprocess.run([*git, "commit", "-qam", "shorter logs"], check=True)
+    args = [base if a == "$BASE" else a for a in args]
+    result = CliRunner().invoke(cli, ["-C", str(project), *args[1:]])
+    assert result.exit_code == 0, result.output
+    assert "LinkrAPI" in result.output and "60 days" in result.output and "|" in result.output
