@@ -23,13 +23,24 @@ from typing import Any, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .checks.dates import _days as notice_days  # the notice rule 'legalsite check' applies, so both agree
+# the notice rule of 'legalsite check' (notice-period), so both name the same earliest date
+from .checks.dates import _days as notice_days
 from .errors import FactError, UsageError
-from .model import Brand, Change, Duration, Vendor, VendorRegistry, _item_key, fact_pages, item_label, model_of, name_fact
+from .model import (
+    Brand,
+    Change,
+    Duration,
+    Vendor,
+    VendorRegistry,
+    _item_key,
+    fact_pages,
+    item_label,
+    model_of,
+    name_fact,
+)
 from .project import Project, load_project
 from .render import display, md_escape, pages_for
 
-KINDS = ("added", "removed", "changed")
 _SKIP = {(Brand, "changes"), (Brand, "theme")}  # the change log itself, and the look: no page states them
 _NOUNS = {"VendorUse": "vendor", "VendorGroup": "group of providers"}  # a whole list item in words
 
@@ -117,7 +128,7 @@ class DiffReport:
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True)
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise UsageError("git is not installed (or not on PATH); legalsite diff reads earlier facts with git. "
                          "Install git and run again.") from None
@@ -130,20 +141,21 @@ def load_at(root: Path | str, rev: str | None) -> Project:
         return load_project(root)
     if rev.startswith("-") or not rev.strip():
         raise UsageError(f"'{rev}' is not a revision; name a commit, branch or tag such as HEAD~1 or main.")
-    where = _git(root, "rev-parse", "--show-prefix")
+    where = _git(root, "rev-parse", "--show-toplevel", "--show-prefix")
     if where.returncode:
         raise UsageError(f"{root.resolve()} is not in a git repository, so there is no revision '{rev}' to compare "
                          "with; run legalsite diff in a git checkout (git init, then commit the facts).")
-    prefix = where.stdout.decode().strip()
+    top, prefix = (where.stdout.decode().splitlines() + [""])[:2]  # the project may sit in a subfolder
+    top = Path(top)
     found = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if found.returncode:
         raise UsageError(f"unknown revision '{rev}': git has no commit by that name. Check it with "
                          "'git log --oneline' (a new repository needs a first commit; CI needs the full history, "
                          "e.g. fetch-depth: 0).")
     commit = found.stdout.decode().strip()
-    if not _git(root, "ls-tree", "-d", commit, "--", f"{prefix}content").stdout.strip():
+    if not _git(top, "ls-tree", "-d", commit, "--", f"{prefix}content").stdout.strip():
         return Project(root=root, vendors={}, brands={})
-    archive = _git(root, "archive", "--format=tar", commit, "--", f"{prefix}content")
+    archive = _git(top, "archive", "--format=tar", commit, "--", f"{prefix}content")
     if archive.returncode:
         raise UsageError(f"git could not read content/ at '{rev}': {archive.stderr.decode().strip()}")
     with tempfile.TemporaryDirectory(prefix="legalsite-diff-") as tmp:
@@ -165,7 +177,8 @@ def _extract(archive: bytes, into: Path, rev: str) -> None:
     """Unpack git's tar of content/, refusing anything that could land outside ``into``."""
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar.getmembers():
-            if member.name.startswith("/") or ".." in Path(member.name).parts or not (member.isfile() or member.isdir()):
+            outside = member.name.startswith("/") or ".." in Path(member.name).parts
+            if outside or not (member.isfile() or member.isdir()):
                 raise UsageError(f"content/ at '{rev}' holds '{member.name}', which is not a plain file inside "
                                  "content/ (a link, or a path leading outside); legalsite diff does not unpack it.")
         tar.extractall(into, filter="data")
@@ -202,12 +215,12 @@ def _compare(model: type[BaseModel], old: Any, new: Any, lo: tuple, ln: tuple, w
         inner = model_of(info.annotation)
         if get_origin(info.annotation) is list:
             a, b = a or [], b or []
-        if get_origin(info.annotation) is list and inner is None:  # a list of text: items in or out
-            before, after = Counter(a), Counter(b)
+            if inner is not None:
+                yield from _items(inner, a, b, lo + (name,), ln + (name,), at, info)
+                continue
+            before, after = Counter(a), Counter(b)  # a list of text: items in or out, order aside
             yield from (_Delta("removed", lo + (name,), at, x, None, info) for x in dict.fromkeys(a) if before[x] > after[x])
             yield from (_Delta("added", ln + (name,), at, None, x, info) for x in dict.fromkeys(b) if after[x] > before[x])
-        elif get_origin(info.annotation) is list:
-            yield from _items(inner, a, b, lo + (name,), ln + (name,), at, info)
         elif inner is not None and not getattr(inner, "named_by_whole", False):
             yield from _compare(inner, a, b, lo + (name,), ln + (name,), at)
         else:  # one whole value: text, a number, a date, yes/no, a period
@@ -278,8 +291,9 @@ def _side(project: Project, brand: Brand) -> _Side:
 
 
 def _parents(path: str) -> Iterator[str]:
-    while path := re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path):
-        yield path
+    """"cookies[2].category" → "cookies[2]", "cookies"."""
+    while (parent := re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)) not in (path, ""):
+        yield (path := parent)
 
 
 def _pages(brand: Brand, path: str, where: str) -> tuple[str, ...]:
@@ -366,13 +380,15 @@ def _flags(slug: str, old: Brand, new: Brand, entries: list[Entry]) -> list[Flag
         covering = [c for c in fresh if not c.facts or any(_covers(f, e.path) or _covers(f, e.record_as)
                                                            for f in c.facts)]
         if e.pages and not covering:
-            flags.append(Flag(slug, e.path, "not recorded", f"{e.words} ({e.path}) changed on the {', '.join(e.pages)} "
-                              f"page(s), but no new entry in 'changes' records it; add an entry to 'changes' in "
-                              f"content/brands/{slug}.yaml with facts: [{e.record_as}] so the pages' "
-                              "Last updated moves."))
+            verb = {"added": "was added to", "removed": "was removed from", "changed": "changed on"}[e.kind]
+            pages = " and ".join(filter(None, [", ".join(e.pages[:-1]), e.pages[-1]]))
+            flags.append(Flag(slug, e.path, "not recorded", f"{e.words} ({e.path}) {verb} the {pages} "
+                              f"page{'s' * (len(e.pages) > 1)}, and no new entry in 'changes' records it: add an "
+                              f"entry to 'changes' in content/brands/{slug}.yaml with facts: [{e.record_as}] so "
+                              "the pages' Last updated moves."))
         rule = material_rule(e)
         change = next((c for c in covering if c.material), covering[0] if covering else None)
-        if rule is None and not (change and change.material):
+        if rule is None and not (change and change.material and e.pages):  # material by its entry: a page changed
             continue
         if flag := _notice_flag(slug, new, e, rule or "its entry in 'changes' says material: true", change):
             flags.append(flag)
