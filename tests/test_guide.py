@@ -154,3 +154,11 @@ def test_the_guide_shows_a_finding_of_every_rule():
 def test_output_matching_understands_ellipses(text, expected):
     assert matches(expected, text.split("\n"))
     assert not matches(expected + ["z"], text.split("\n"))
+
+
+def test_the_guide_lists_every_rule_that_makes_a_change_material():
+    from generator.diff import MATERIAL_RULES
+
+    text = GUIDE.read_text(encoding="utf-8")
+    for words, *_ in MATERIAL_RULES:
+        assert f"| {words} |" in text, f"docs/guide.md does not list the material change '{words}'"
