@@ -137,3 +137,18 @@ def test_new_never_overwrites_and_refuses_a_bad_name(project):
         assert result.exit_code == 2 and "cannot name a brand" in result.output, bad
     assert sorted(p.name for p in (project / "content/brands").iterdir()) == [
         "acme.yaml", "idclinks.yaml", "journeyapi.yaml", "linkrapi.yaml"]  # no temporary file left behind
+
+
+def test_a_brand_with_only_its_required_facts_has_no_empty_sections(project, edit):
+    """A heading with nothing under it would tell visitors the policy says nothing, which it has not said."""
+    from generator.render import render_project
+
+    run(project, "new", "acme")
+    edit(project / NEW, "\nname:\n", "\nname: Acme\n")
+    edit(project / NEW, "  primary:\n", '  primary: "#1e88e5"\n')
+    edit(project / NEW, "  accent:\n", '  accent: "#d81b60"\n')
+    pages = render_project(load_project(project))["acme"]
+    for page, markdown in pages.items():
+        body = markdown.split("\n---\n", 1)[-1]
+        sections = re.split(r"^## .*$", body, flags=re.MULTILINE)[1:]
+        assert all(section.strip() for section in sections), f"{page}: a heading with nothing under it"
