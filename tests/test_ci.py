@@ -73,7 +73,7 @@ def test_fact_diff_runs_on_pull_requests_that_touch_the_facts_and_posts_one_comm
     assert flow[True] == {"pull_request": {"paths": ["content/**"]}}
     job = flow["jobs"]["fact-diff"]
     assert job["permissions"]["pull-requests"] == "write"
-    assert [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout")][0]["with"]["fetch-depth"] == 0
+    assert next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout"))["with"]["fetch-depth"] == 0
     post = job["steps"][-1]["run"]
     assert post.startswith("gh pr comment") and "--edit-last --create-if-none" in post
 

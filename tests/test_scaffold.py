@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from generator.checks import run_checks
 from generator.cli import cli
+from generator.errors import FactError
 from generator.load import load_text
 from generator.model import Brand, model_of
 from generator.project import load_project
@@ -52,11 +53,9 @@ def test_check_on_a_new_brand_lists_exactly_the_missing_facts(project):
 
     result = run(project, "check")
     assert result.exit_code == 1
-    try:
+    with pytest.raises(FactError) as failed:  # a new brand does not load until its required facts are given
         load_project(project)
-        raise AssertionError("a new brand must not load until its required facts are given")
-    except Exception as exc:  # FactError: the findings it lists are the new brand's missing facts
-        findings = exc.findings
+    findings = failed.value.findings
     expected = set(fields_to_fill())
     assert findings_by_key(project, findings) == expected
     assert {(("name",), "error"), (("theme", "primary"), "error"), (("contact", "email"), "warning")} <= expected
