@@ -296,26 +296,26 @@ def _parents(path: str) -> Iterator[str]:
         yield (path := parent)
 
 
-def _pages(brand: Brand, path: str, where: str) -> tuple[str, ...]:
-    """The published pages that show the fact: its own, else its field's, else its nearest parent's."""
-    for candidate in (path, where.replace("[]", ""), *_parents(path)):
+def _nearest(brand: Brand, *candidates: str) -> tuple[str, set[str]] | None:
+    """The first candidate path that names a fact of the brand, with the pages that show it."""
+    for candidate in candidates:
         try:
-            found = fact_pages(brand, candidate)
+            return candidate, fact_pages(brand, candidate)
         except ValueError:
             continue
-        return tuple(p for p in pages_for(brand) if p in found)
-    return ()
+    return None
+
+
+def _pages(brand: Brand, path: str, where: str) -> tuple[str, ...]:
+    """The published pages that show the fact: its own, else its field's, else its nearest parent's."""
+    found = _nearest(brand, path, where.replace("[]", ""), *_parents(path))
+    return tuple(p for p in pages_for(brand) if p in found[1]) if found else ()
 
 
 def _resolvable(brand: Brand, path: str) -> str:
     """The nearest fact at or above ``path`` that a 'changes' entry of this brand can name."""
-    for candidate in (path, *_parents(path)):
-        try:
-            fact_pages(brand, candidate)
-            return candidate
-        except ValueError:
-            continue
-    return path
+    found = _nearest(brand, path, *_parents(path))
+    return found[0] if found else path
 
 
 def _uses(brand: Brand) -> set[str]:

@@ -14,6 +14,7 @@ The schema is the fact model's, adjusted to say what legalsite accepts and no mo
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -91,6 +92,12 @@ def _widened(option: dict[str, Any]) -> dict[str, Any]:
     return option
 
 
+@functools.cache
+def schema_text(name: str) -> str:
+    """The schema file's text; made once per process, since check (and each preview rebuild) compares it."""
+    return to_json(schema(name))
+
+
 def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -98,7 +105,7 @@ def to_json(data: dict[str, Any]) -> str:
 def stale_schemas(root: Path) -> list[str]:
     """The schema files under ``root/schemas/`` that are missing or differ from the model."""
     return [f"{SCHEMA_DIR}/{name}.schema.json" for name in SCHEMAS
-            if _read(root / SCHEMA_DIR / f"{name}.schema.json") != to_json(schema(name))]
+            if _read(root / SCHEMA_DIR / f"{name}.schema.json") != schema_text(name)]
 
 
 def write_schemas(root: Path) -> list[Path]:
@@ -109,7 +116,7 @@ def write_schemas(root: Path) -> list[Path]:
     for name in SCHEMAS:
         path = folder / f"{name}.schema.json"
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as tmp:
-            tmp.write(to_json(schema(name)))
+            tmp.write(schema_text(name))
         os.replace(tmp.name, path)
         written.append(path)
     return written
