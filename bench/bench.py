@@ -36,14 +36,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from legalsite import build as legalsite_build
+from legalsite.checks import run_checks
+from legalsite.project import load_project
+from legalsite.render import render_project
+from legalsite.serve import make_server
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
-
-from generator import build as legalsite_build
-from generator.checks import run_checks
-from generator.project import load_project
-from generator.render import render_project
-from generator.serve import make_server
 
 SEEDS = {"linkrapi": ("LinkrAPI", "Linkr"), "journeyapi": ("JourneyAPI", "Journey"), "idclinks": ("idclinks", "idc")}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -15,6 +16,7 @@ import click
 
 from . import __version__
 from .checks import RULES, findings_report, rules_report, run_checks
+from .checks.report import github_annotations, sarif_report
 from .errors import FactError, Finding, LegalsiteError
 from .project import load_project
 
@@ -51,11 +53,12 @@ def _print(findings: list[Finding]) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="legalsite")
-@click.option("-C", "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (the one holding content/, templates/ and mkdocs.yml).")
+@click.option("-C", "--project", "project_dirs", type=click.Path(file_okay=False, path_type=Path), multiple=True,
+              help="The project folder (the one holding content/), default: this one. As with git -C, a second "
+                   "-C is taken relative to the first.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
+def cli(ctx: click.Context, project_dirs: tuple[Path, ...], debug: bool) -> None:
     """Build privacy, cookie and security sites for every brand from the facts in content/.
 
     \b
@@ -63,7 +66,7 @@ def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
         legalsite check
         legalsite build
     """
-    ctx.obj = project_dir
+    ctx.obj = Path(".").joinpath(*project_dirs)
 
 
 @cli.command()
@@ -100,24 +103,31 @@ def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, br
 
 @cli.command()
 @click.option("--list-rules", is_flag=True, help="List every rule with its severity and description, then exit.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="'json' prints the findings for CI (shape in the README).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default=None,
+              help="'json' prints the findings for CI (shape in the README); 'github' prints GitHub Actions "
+                   "annotations and the summary; 'sarif' a SARIF 2.1.0 log for code scanning. "
+                   "Default: 'github' when GITHUB_ACTIONS is 'true', else 'text'.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.pass_obj
 @_report
-def check(project_dir: Path, list_rules: bool, fmt: str, strict: bool) -> None:
+def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool) -> None:
     """Validate the facts and report every error and gap, without building.
 
     Errors (exit 1) must be fixed before a build; warnings name facts the
-    seed policies leave out.
+    seed policies leave out. In GitHub Actions the findings are annotations
+    on the lines of the pull request.
 
     \b
     Examples:
         legalsite check
         legalsite check --strict --format json > findings.json
+        legalsite check --format github
+        legalsite check --format sarif > legalsite.sarif
     """
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if list_rules:
-        if fmt == "json":
+        if fmt in ("json", "sarif"):
             click.echo(json.dumps(rules_report(), indent=2))
         else:
             for r in RULES.values():
@@ -130,8 +140,14 @@ def check(project_dir: Path, list_rules: bool, fmt: str, strict: bool) -> None:
     errors = sum(f.is_error for f in findings)
     if fmt == "json":
         click.echo(json.dumps(findings_report(findings), indent=2))
+    elif fmt == "sarif":
+        click.echo(json.dumps(sarif_report(findings, __version__), indent=2))
     else:
-        _print(findings)
+        if fmt == "github":
+            for line in github_annotations(findings):
+                click.echo(line)
+        else:
+            _print(findings)
         click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in "
                    f"{project_dir.resolve().name}/content.")
     if errors or (strict and findings):
@@ -210,6 +226,60 @@ def new(project_dir: Path, slug: str) -> None:
 
 
 @cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+@_report
+def init(project_dir: Path, directory: Path | None) -> None:
+    """Start a new project in DIRECTORY (default: this folder, or the one -C names).
+
+    Writes mkdocs.yml, content/vendors.yaml (no vendors yet), content/brands/,
+    the editor schemas, a .gitignore and a GitHub workflow that checks, builds
+    and publishes. Writes nothing if any of those files exists. Page templates
+    come with legalsite; see 'legalsite templates' to reword one.
+
+    \b
+    Example:
+        legalsite init legal-pages && cd legal-pages && legalsite new acme
+    """
+    from .scaffold import init_project
+
+    root = project_dir / directory if directory is not None else project_dir
+    for path in init_project(root):
+        click.echo(f"Wrote {path.relative_to(project_dir)}")
+    click.echo(("Next: " if directory is None else f"Next: cd {directory}, then ")
+               + "add a brand with 'legalsite new SLUG', fill in its facts, then 'legalsite check' and 'legalsite build'.")
+
+
+@cli.command()
+@click.option("--copy", "names", multiple=True, metavar="NAME",
+              help="Copy legalsite's default NAME (such as privacy.md.j2) into templates/, to reword it there.")
+@click.pass_obj
+@_report
+def templates(project_dir: Path, names: tuple[str, ...]) -> None:
+    """List the page templates and where each comes from, or copy a default to reword it.
+
+    A file in the project's templates/ replaces legalsite's default of the
+    same name for every brand; the other pages keep the defaults (and their
+    fixes when legalsite is upgraded).
+
+    \b
+    Examples:
+        legalsite templates
+        legalsite templates --copy privacy.md.j2
+    """
+    from .project import Project, shown_template
+    from .scaffold import copy_template
+
+    for name in names:
+        click.echo(f"Wrote {copy_template(project_dir, name).relative_to(project_dir)}; edit it there.")
+    if not names:
+        project = Project(root=project_dir, vendors={}, brands={})
+        for name, path in project.templates().items():
+            own = not shown_template(path).startswith("/")
+            click.echo(f"{name:<16} {'templates/' + name if own else 'default: ' + str(path)}")
+
+
+@cli.command()
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The built sites to photograph (default: site/ in the project).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -273,7 +343,7 @@ def diff(project_dir: Path, rev_a: str | None, rev_b: str | None, fmt: str, stri
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point for the console script and ``python -m generator``."""
+    """Entry point for the console script and ``python -m legalsite``."""
     try:
         cli.main(args=argv, prog_name="legalsite", standalone_mode=True)
     except SystemExit as exc:

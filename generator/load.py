@@ -88,8 +88,11 @@ class _Abort(Exception):
     """Stop reading this file: what follows cannot be trusted."""
 
 
-def load_file(path: Path, shown_as: str) -> Document:
-    """Read one YAML file; raise FactError with every problem found in it."""
+def load_file(path: Path, shown_as: str, *, empty_ok: bool = False) -> Document:
+    """Read one YAML file; raise FactError with every problem found in it.
+
+    ``empty_ok``: a file holding no facts (only comments) reads as an empty group, not as a mistake.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -105,7 +108,7 @@ def load_file(path: Path, shown_as: str) -> Document:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise FactError([Finding(shown_as, line, col, "error", "file-encoding",
                                  "this file is not UTF-8 text; save it with UTF-8 encoding.")]) from None
-    return load_text(text, shown_as)
+    return load_text(text, shown_as, empty_ok=empty_ok)
 
 
 def _python_parser_error(text: str) -> yaml.MarkedYAMLError | None:
@@ -118,7 +121,7 @@ def _python_parser_error(text: str) -> yaml.MarkedYAMLError | None:
     return None
 
 
-def load_text(text: str, shown_as: str) -> Document:
+def load_text(text: str, shown_as: str, *, empty_ok: bool = False) -> Document:
     """Parse YAML text into a Document; raise FactError listing every problem."""
     doc = Document(shown_as, None, lines=text.splitlines())
     problems: list[Finding] = []
@@ -136,6 +139,8 @@ def load_text(text: str, shown_as: str) -> Document:
         pass
     except yaml.MarkedYAMLError as exc:
         problems.append(_syntax_finding(shown_as, _python_parser_error(text) or exc))
+    if not problems and doc.data is None and empty_ok:
+        doc.data = {}
     if not problems and doc.data is None:
         problems.append(Finding(shown_as, 1, 1, "error", "file-empty",
                                 "this file holds no facts; fill it in or delete it."))

@@ -15,7 +15,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 PAGES = ("index", "privacy", "cookies", "security")
@@ -151,7 +159,8 @@ class Vendor(Fact):
 
 
 class VendorRegistry(Fact):
-    vendors: list[Vendor] = required("Every vendor or subprocessor any brand uses.")
+    vendors: list[Vendor] = fact("Every vendor or subprocessor any brand uses; none yet in a new project.",
+                                 default_factory=list)
 
 
 # --- one brand -------------------------------------------------------------

@@ -21,6 +21,11 @@ from .model import Brand, Vendor, VendorRegistry, model_of, name_fact
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
+# What legalsite ships: the page templates a project's templates/ overrides file by file (as MkDocs'
+# custom_dir overrides a theme), and the MkDocs settings used when a project has no mkdocs.yml.
+DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
+SKELETON = Path(__file__).parent / "skeleton"  # what 'legalsite init' writes into a new project
+
 
 @dataclass
 class Project:
@@ -36,12 +41,23 @@ class Project:
     focus: list[str] | None = field(default=None, compare=False)
 
     @property
-    def templates_dir(self) -> Path:
-        return self.root / "templates"
+    def template_dirs(self) -> list[Path]:
+        """Where page templates are looked up, the first that has a name wins: templates/, then the defaults."""
+        own = self.root / "templates"
+        return [own, DEFAULT_TEMPLATES] if own.is_dir() else [DEFAULT_TEMPLATES]
+
+    def templates(self) -> dict[str, Path]:
+        """Each template name → the file a build uses for it (the project's own, or legalsite's default)."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.template_dirs):
+            found.update({path.name: path for path in folder.glob("*.j2")})
+        return dict(sorted(found.items()))
 
     @property
     def mkdocs_base(self) -> Path:
-        return self.root / "mkdocs.yml"
+        """The MkDocs settings every brand shares: the project's mkdocs.yml, or legalsite's default."""
+        own = self.root / "mkdocs.yml"
+        return own if own.is_file() else SKELETON / "mkdocs.yml"
 
     def brand_path(self, slug: str) -> str:
         return f"content/brands/{slug}.yaml"
@@ -57,20 +73,31 @@ class Project:
         return list(dict.fromkeys(slugs))
 
 
+def shown_template(path: Path) -> str:
+    """A template as findings name it: templates/NAME in the project, a default by its full path."""
+    return str(path) if path.parent == DEFAULT_TEMPLATES else f"templates/{path.name}"
+
+
 def load_project(root: Path | str = ".") -> Project:
-    """Load and validate every fact file under ``root/content``; raise FactError listing every problem."""
+    """Load and validate every fact file under ``root/content``; raise FactError listing every problem.
+
+    A new project may have no vendors yet (no content/vendors.yaml, or one holding only comments) and no
+    brands yet; ``check`` then says how to add one.
+    """
     root = Path(root)
     content = root / "content"
     problems: list[Finding] = []
-    if not (content / "brands").is_dir() or not (content / "vendors.yaml").is_file():
-        raise UsageError(f"{root.resolve()} is not a legalsite project: it needs content/vendors.yaml and "
-                         "content/brands/<slug>.yaml. Run legalsite from the project folder, or pass --project DIR.")
+    if not content.is_dir():
+        raise UsageError(f"{root.resolve()} is not a legalsite project: it has no content/ folder. Run legalsite "
+                         "from the project folder or pass -C DIR, or start a project here with 'legalsite init'.")
 
     documents: dict[str, Document] = {}
-    registry = _validated(VendorRegistry, content / "vendors.yaml", "content/vendors.yaml", documents, "vendors",
-                          problems)
+    registry = VendorRegistry()
+    if (content / "vendors.yaml").exists():
+        registry = _validated(VendorRegistry, content / "vendors.yaml", "content/vendors.yaml", documents,
+                              "vendors", problems)
     brands: dict[str, Brand] = {}
-    for path in sorted((content / "brands").iterdir()):
+    for path in sorted((content / "brands").iterdir()) if (content / "brands").is_dir() else ():
         shown = f"content/brands/{path.name}"
         if path.suffix in (".yml", ".json") or (path.suffix == ".yaml" and not SLUG.fullmatch(path.stem)):
             problems.append(Finding(shown, 1, 1, "error", "brand-file-name",
@@ -84,7 +111,7 @@ def load_project(root: Path | str = ".") -> Project:
             brands[path.stem] = brand
 
     vendors: dict[str, Vendor] = {}
-    if registry is not None:
+    if registry is not None and "vendors" in documents:
         doc = documents["vendors"]
         for index, vendor in enumerate(registry.vendors):
             if vendor.id in vendors:
@@ -119,7 +146,7 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
 
 def _validate(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list):
     try:
-        doc = load_file(path, shown)
+        doc = load_file(path, shown, empty_ok=model is VendorRegistry)
     except FactError as exc:
         problems.extend(exc.findings)
         return None
@@ -135,7 +162,9 @@ def _validate(model: type[BaseModel], path: Path, shown: str, documents: dict, k
         found = [_explain(model, doc, error) for error in exc.errors(include_url=False)]
         problems.extend(found)
         if model is Brand and all(f.rule == "fact-missing" for f in found):
-            from .checks.gaps import brand_gaps  # a brand still being filled in: list its gaps too
+            from .checks.gaps import (
+                brand_gaps,  # a brand still being filled in: list its gaps too
+            )
 
             problems.extend(brand_gaps(doc, model, doc.data))
         return None

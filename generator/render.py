@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from .errors import FactError, Finding
 from .model import Brand, Duration, Vendor, changed_pages, page_dates
+from .project import shown_template
 
 if TYPE_CHECKING:
     from .project import Project
@@ -113,10 +114,11 @@ def _link(text: Any, url: str) -> Markup:
     return Markup(f"[{_finalize(text)}](<{target}>)")
 
 
-def environment(templates_dir: Path) -> jinja2.Environment:
-    """The Jinja environment every page is rendered with."""
+def environment(template_dirs: Path | list[Path]) -> jinja2.Environment:
+    """The Jinja environment every page is rendered with; a name is looked up in each folder in turn."""
+    dirs = [template_dirs] if isinstance(template_dirs, Path) else template_dirs
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # makes macro output Markup, so finalize leaves it alone
         finalize=_finalize,
@@ -131,15 +133,18 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-_environments: dict[Path, jinja2.Environment] = {}
+_environments: dict[tuple, jinja2.Environment] = {}
 
 
-def _environment_for(templates_dir: Path) -> jinja2.Environment:
-    """One environment per templates folder and process: a preview's rebuilds reuse compiled templates
-    (Jinja recompiles a template whose file changed)."""
-    key = Path(templates_dir).resolve()
+def _environment_for(project: Project) -> jinja2.Environment:
+    """One environment per process and set of template files: a preview's rebuilds reuse compiled templates.
+
+    Jinja recompiles a template whose file changed, but not one that a newly added override now hides,
+    so the files each name resolves to are part of the key.
+    """
+    key = (tuple(Path(d).resolve() for d in project.template_dirs), tuple(project.templates().items()))
     if key not in _environments:
-        _environments[key] = environment(key)
+        _environments[key] = environment(list(key[0]))
     return _environments[key]
 
 
@@ -199,11 +204,12 @@ def render_brand(env: jinja2.Environment, slug: str, brand: Brand, vendors: dict
             out[page] = tidy(env.get_template(name).render(context, page=page, title=PAGE_TITLES[page],
                                                           updated=dates[page]))
         except jinja2.TemplateSyntaxError as exc:
-            problems.append(Finding(f"templates/{exc.name or name}", exc.lineno or 1, 1, "error", "template-syntax",
+            where = shown_template(Path(exc.filename)) if exc.filename else f"templates/{exc.name or name}"
+            problems.append(Finding(where, exc.lineno or 1, 1, "error", "template-syntax",
                                     f"{exc.message} (while rendering the {page} page of {slug})."))
         except (jinja2.TemplateError, TypeError, AttributeError) as exc:
             template, line = _template_line(exc, env, name)
-            problems.append(Finding(f"templates/{template}", line, 1, "error", "template-undefined",
+            problems.append(Finding(template, line, 1, "error", "template-undefined",
                                     f"while rendering the {page} page of brand '{slug}': {_reason(exc)}"))
     if problems:
         raise FactError(problems)
@@ -220,7 +226,7 @@ def render_project(project: Project) -> dict[str, dict[str, str] | FactError]:
     env = None
     for slug in project.focus or project.brands:
         if slug not in project.rendered:
-            env = env or _environment_for(project.templates_dir)
+            env = env or _environment_for(project)
             try:
                 project.rendered[slug] = render_brand(env, slug, project.brands[slug], project.vendors)
             except FactError as exc:
@@ -229,13 +235,13 @@ def render_project(project: Project) -> dict[str, dict[str, str] | FactError]:
 
 
 def _template_line(exc: BaseException, env: jinja2.Environment, fallback: str) -> tuple[str, int]:
-    """The template and line where rendering failed, read from Jinja's rewritten traceback."""
-    root = Path(env.loader.searchpath[0]).resolve()  # type: ignore[union-attr]
-    found = (fallback, 1)
+    """The template (as findings name it) and line where rendering failed, from Jinja's rewritten traceback."""
+    roots = {Path(d).resolve() for d in env.loader.searchpath}  # type: ignore[union-attr]
+    found = (f"templates/{fallback}", 1)
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename)
-        if path.is_absolute() and path.resolve().parent == root and frame.lineno:
-            found = (path.name, frame.lineno)
+        if path.is_absolute() and path.resolve().parent in roots and frame.lineno:
+            found = (shown_template(path.resolve()), frame.lineno)
     return found
 
 

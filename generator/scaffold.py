@@ -1,6 +1,7 @@
-"""``legalsite new SLUG``: a new brand's fact file, every fact present, empty and explained.
+"""What legalsite writes for people to fill in: a new project (``init``), a new brand (``new``), and a copy
+of a default template to reword (``templates --copy``). Nothing here ever overwrites a file.
 
-The file is written from the fact model, so it never lags behind it. Every fact is left empty: an empty
+A new brand's file is written from the fact model, so it never lags behind it. Every fact is left empty: an empty
 fact is "not given yet", and ``legalsite check`` lists exactly what is still to fill in (errors for the
 required facts, warnings for the expected ones). Lists of groups (data categories, vendors, cookies...)
 show the facts of one item as a commented block to copy.
@@ -17,13 +18,35 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from . import __version__
 from .errors import UsageError
-from .model import Brand, model_of
-from .project import SLUG
-from .schema import HEADERS
+from .model import Brand, VendorRegistry, model_of
+from .project import DEFAULT_TEMPLATES, SKELETON, SLUG
+from .schema import HEADERS, SCHEMA_DIR, SCHEMAS, schema_text
 
 WIDTH = 110
 COLUMN = 26  # where the explanations of a list item's facts start
+
+
+def init_project(root: Path) -> list[Path]:
+    """Write a new project into ``root`` (made if missing): settings, an empty vendor list, the editor schemas,
+    a .gitignore and a GitHub workflow. Refuse, writing nothing, if any of those files exists already."""
+    files = {
+        "mkdocs.yml": (SKELETON / "mkdocs.yml").read_text(encoding="utf-8"),
+        "content/vendors.yaml": vendors_file(),
+        **{f"{SCHEMA_DIR}/{name}.schema.json": schema_text(name) for name in SCHEMAS},
+        ".gitignore": (SKELETON / "gitignore").read_text(encoding="utf-8"),
+        ".github/workflows/legal-pages.yml":
+            (SKELETON / "workflow.yml").read_text(encoding="utf-8").replace("LEGALSITE_VERSION", __version__),
+    }
+    taken = [name for name in files if (root / name).exists() or (root / name).is_symlink()]
+    if taken:
+        raise UsageError(f"{root / taken[0]} already exists, so this folder already holds a project (or another "
+                         f"tool's files); 'legalsite init' writes nothing over a file. Run it in a new or empty folder.")
+    (root / "content" / "brands").mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        _write_new(root / name, text, name)
+    return [root / name for name in files]
 
 
 def new_brand(root: Path, slug: str) -> Path:
@@ -31,20 +54,49 @@ def new_brand(root: Path, slug: str) -> Path:
     if not SLUG.fullmatch(slug):
         raise UsageError(f"'{slug}' cannot name a brand: use lowercase letters, digits and '-', "
                          "starting with a letter or digit, such as 'acme' or 'acme-eu'.")
+    if not (root / "content").is_dir():
+        raise UsageError(f"{root.resolve()} is not a legalsite project: it has no content/ folder. Run legalsite "
+                         "from the project folder or pass -C DIR, or start a project here with 'legalsite init'.")
     folder = root / "content" / "brands"
-    if not folder.is_dir():
-        raise UsageError(f"{root.resolve()} is not a legalsite project: it has no content/brands/ folder. "
-                         "Run legalsite from the project folder, or pass -C DIR.")
-    path = folder / f"{slug}.yaml"
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".new") as tmp:
-        tmp.write(scaffold(slug))
+    folder.mkdir(exist_ok=True)
+    return _write_new(folder / f"{slug}.yaml", scaffold(slug), f"content/brands/{slug}.yaml")
+
+
+def copy_template(root: Path, name: str) -> Path:
+    """Copy legalsite's default template ``name`` into ``root/templates/``, to be reworded there."""
+    defaults = sorted(p.name for p in DEFAULT_TEMPLATES.glob("*.j2"))
+    if name not in defaults:
+        raise UsageError(f"legalsite has no template named '{name}'; the templates are: {', '.join(defaults)}.")
+    (root / "templates").mkdir(exist_ok=True)
+    return _write_new(root / "templates" / name, (DEFAULT_TEMPLATES / name).read_text(encoding="utf-8"),
+                      f"templates/{name}")
+
+
+def _write_new(path: Path, text: str, shown: str) -> Path:
+    """Write a file that must not exist yet: written aside, then linked in, so an existing file is never
+    replaced, even one that appeared a moment ago."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".new") as tmp:
+        tmp.write(text)
     try:
-        os.link(tmp.name, path)  # fails if the file exists, even if it appeared a moment ago
+        os.link(tmp.name, path)
     except FileExistsError:
-        raise UsageError(f"content/brands/{slug}.yaml already exists; edit it, or choose another name.") from None
+        raise UsageError(f"{shown} already exists; legalsite never writes over a file. Edit it, or choose "
+                         "another name.") from None
     finally:
         os.unlink(tmp.name)
     return path
+
+
+def vendors_file() -> str:
+    """A new project's content/vendors.yaml: no vendors yet, and one vendor's facts as a block to copy."""
+    lines = [
+        HEADERS["vendors"],
+        "# Every company that processes data for one of your brands, written once; brands name them by id",
+        "# under sharing.vendors. A project may start with none.",
+        "",
+    ]
+    return "\n".join(lines + _fields(VendorRegistry, indent=0, top=True)).rstrip() + "\n"
 
 
 def scaffold(slug: str) -> str:

@@ -29,19 +29,19 @@ try:
 except ImportError:  # the browser tests skip (or fail, in CI) in the browser fixture
     PlaywrightTimeout = TimeoutError
 
-from generator.browser import (
+from legalsite.browser import (
     PALETTE_SETTLED,
     find_chromium,
     page_name,
     serve_folder,
     site_pages,
 )
-from generator.cli import cli
-from generator.errors import UsageError
-from generator.feeds import CONSENT_CATEGORIES
-from generator.model import page_dates
-from generator.project import load_project
-from generator.render import PAGE_TITLES, pages_for
+from legalsite.cli import cli
+from legalsite.errors import UsageError
+from legalsite.feeds import CONSENT_CATEGORIES
+from legalsite.model import page_dates
+from legalsite.project import load_project
+from legalsite.render import PAGE_TITLES, pages_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = load_project(REPO_ROOT)
@@ -73,7 +73,7 @@ def wants_consent(slug: str) -> bool:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    from generator.build import build_project
+    from legalsite.build import build_project
 
     out = tmp_path_factory.mktemp("browser") / "site"
     build_project(REPO_ROOT, out=out)
@@ -339,7 +339,7 @@ def test_screenshots(built_site, browser, tmp_path):
         (brand / name).symlink_to(built_site / "linkrapi" / name)
     out = tmp_path / "shots"
     (out / "stale").mkdir(parents=True)  # replaced as a whole
-    result = subprocess.run([sys.executable, "-m", "generator", "-C", str(tmp_path), "screenshots",
+    result = subprocess.run([sys.executable, "-m", "legalsite", "-C", str(tmp_path), "screenshots",
                              "--site", str(brand.parent), "--out", str(out)],
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

@@ -1,7 +1,7 @@
 """Whole-build tests on the shipped content: every fact shows where it should, and nowhere it shouldn't.
 
 The expectations are computed from the loaded model (each field declares the
-pages that show it, walked by ``generator.checks.pages.shown_facts``), not from a hand-kept list,
+pages that show it, walked by ``legalsite.checks.pages.shown_facts``), not from a hand-kept list,
 and checked here against the final HTML rather than the Markdown the check rule sees.
 """
 
@@ -13,11 +13,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-
-from generator.build import build
-from generator.checks.pages import shown_facts
-from generator.project import Project, load_project
-from generator.render import display, pages_for
+from legalsite.build import build
+from legalsite.checks.pages import shown_facts
+from legalsite.project import Project, load_project
+from legalsite.render import display, pages_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -80,7 +79,7 @@ def test_every_fact_appears_on_its_pages(shipped: Project, site: Path, slug: str
 
 def test_every_field_declares_its_pages():
     """A new fact field must say which page shows it (or explicitly none), or the test above can't see it."""
-    from generator import model as facts
+    from legalsite import model as facts
 
     classes = [c for c in vars(facts).values()
                if isinstance(c, type) and issubclass(c, facts.Fact) and c is not facts.Fact]

@@ -7,14 +7,13 @@ import struct
 import time
 from pathlib import Path
 
+import legalsite.build
 import pytest
+from legalsite.build import build
+from legalsite.errors import BuildError, FactError
+from legalsite.project import load_project
+from legalsite.publish import MARKER
 from mkdocs.exceptions import Abort
-
-import generator.build
-from generator.build import build
-from generator.errors import BuildError, FactError
-from generator.project import load_project
-from generator.publish import MARKER
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -50,14 +49,14 @@ def test_a_brand_that_fails_in_mkdocs_publishes_nothing(project: Path, monkeypat
     build(load_project(project), out)
     before = snapshot(out)
     # MkDocs refuses the last brand, after the others were already built into the staging folder.
-    real_build = generator.build.mkdocs_build
+    real_build = legalsite.build.mkdocs_build
 
     def refuse_linkrapi(config):
         if config.site_name == "LinkrAPI":
             raise Abort("Aborted with 1 warnings in strict mode!")
         real_build(config)
 
-    monkeypatch.setattr(generator.build, "mkdocs_build", refuse_linkrapi)
+    monkeypatch.setattr(legalsite.build, "mkdocs_build", refuse_linkrapi)
     with pytest.raises(BuildError) as caught:
         build(load_project(project), out, reuse=False)
     assert "linkrapi" in str(caught.value) and "strict mode" in str(caught.value)

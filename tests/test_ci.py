@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
-from generator.cli import cli
+from legalsite.cli import cli
 
 ROOT = Path(__file__).parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
@@ -33,18 +32,35 @@ def workflow() -> dict:
     return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
 
 
-def test_workflow_runs_only_the_readme_commands():
-    runs = [step["run"].strip() for job in workflow()["jobs"].values() for step in job["steps"] if "run" in step]
-    assert runs == readme_commands()
+def test_workflow_runs_only_the_readme_commands_and_the_wheel_check():
+    jobs = workflow()["jobs"]
+    runs = {name: [step["run"].strip() for step in job.get("steps", []) if "run" in step] for name, job in jobs.items()}
+    assert runs == {"build-and-test": readme_commands(), "package": ["bash .ci/wheel"], "publish": []}
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / ".github" / "workflows").glob("*.yml")), ids=lambda p: p.name)
-def test_workflow_actions_are_pinned_by_version(path):
-    jobs = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]
-    uses = [step["uses"] for job in jobs.values() for step in job.get("steps", []) if "uses" in step]
+# Every workflow legalsite runs or writes: this repository's, and the one 'legalsite init' gives a new project.
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + [ROOT / "generator/skeleton/workflow.yml"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_actions_are_pinned_to_commits_with_their_version(path):
+    """A tag can be moved to other code; a commit cannot. The comment says which release the commit is."""
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    uses = [line for line in lines if re.match(r"(- )?uses:", line)]
     assert uses, "the workflow uses no actions?"
-    for action in uses:
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})", action), f"{action} is not pinned"
+    for line in uses:
+        assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), f"not pinned: {line}"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_jobs_get_only_the_permissions_they_name_and_keep_no_git_credentials(path):
+    flow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert flow["permissions"] == {}  # nothing by default
+    for name, job in flow["jobs"].items():
+        assert "permissions" in job, f"job {name} does not say what it may do"
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, f"job {name} leaves the token in the checkout"
 
 
 def test_workflow_publishes_site_only_from_main():
@@ -62,7 +78,9 @@ def test_ci_script_runs_both_readme_commands():
     lines = [line.strip() for line in script.splitlines()]
     for command in readme_commands():
         assert command in lines, f".ci/run does not run the README command: {command}"
+    assert "bash .ci/wheel" in lines  # the wheel installed with its dependencies from the index
     assert "set -euxo pipefail" in script
+    assert "set -euxo pipefail" in (ROOT / ".ci" / "wheel").read_text(encoding="utf-8")
 
 
 FACT_DIFF = ROOT / ".github" / "workflows" / "fact-diff.yml"

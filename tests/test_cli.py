@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from generator.checks import RULES
-from generator.cli import cli
+from legalsite.checks import RULES
+from legalsite.cli import cli
 
 LINKRAPI = "content/brands/linkrapi.yaml"
 FINDING = re.compile(r"^content/\S+:\d+:\d+: (error|warning)\[[a-z-]+\] ")
@@ -84,7 +83,8 @@ def test_check_list_rules(project):
 def test_not_a_project(tmp_path):
     result = run(tmp_path / "nowhere", "check")
     assert result.exit_code == 2
-    assert "is not a legalsite project" in result.stderr and "--project" in result.stderr
+    assert "is not a legalsite project" in result.stderr and "-C DIR" in result.stderr
+    assert "legalsite init" in result.stderr
 
 
 # --- build ----------------------------------------------------------------------
@@ -166,8 +166,8 @@ def test_every_command_is_listed_in_the_group_help():
         assert re.search(rf"^\s+{name}\s+\S", result.stdout, re.MULTILINE), name
 
 
-def test_python_dash_m_generator(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "generator", "--help"], cwd=tmp_path, capture_output=True,
+def test_python_dash_m_legalsite(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "legalsite", "--help"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout and "Example" in result.stdout
@@ -175,8 +175,8 @@ def test_python_dash_m_generator(tmp_path):
         assert name in result.stdout
 
 
-def test_python_dash_m_generator_exit_code(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "generator", "-C", str(tmp_path), "check"], cwd=tmp_path,
+def test_python_dash_m_legalsite_exit_code(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "legalsite", "-C", str(tmp_path), "check"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "not a legalsite project" in result.stderr
@@ -184,7 +184,7 @@ def test_python_dash_m_generator_exit_code(tmp_path):
 
 
 def test_version():
-    from generator import __version__
+    from legalsite import __version__
 
     result = CliRunner().invoke(cli, ["--version"])
     assert (result.exit_code, result.stdout.strip()) == (0, f"legalsite, version {__version__}")
@@ -194,7 +194,7 @@ def test_an_internal_error_is_one_line_unless_debug(project, monkeypatch):
     def broken(root):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("generator.cli.load_project", broken)
+    monkeypatch.setattr("legalsite.cli.load_project", broken)
     result = run(project, "check")
     assert result.exit_code == 1
     assert "internal error" in result.stderr and "--debug" in result.stderr and "RuntimeError: boom" in result.stderr

@@ -15,11 +15,10 @@ from pathlib import Path
 import markdown
 import pytest
 from click.testing import CliRunner
-
-from generator.cli import cli
-from generator.diff import MATERIAL_RULES, diff_revisions, material_rule
-from generator.diff import _extract as extract
-from generator.errors import UsageError
+from legalsite.cli import cli
+from legalsite.diff import MATERIAL_RULES, diff_revisions, material_rule
+from legalsite.diff import _extract as extract
+from legalsite.errors import UsageError
 
 LINKRAPI = "content/brands/linkrapi.yaml"
 VENDORS = "content/vendors.yaml"

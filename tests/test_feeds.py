@@ -9,10 +9,9 @@ from xml.etree import ElementTree
 import feedparser
 import jsonschema
 import pytest
-
-from generator.build import build, build_project
-from generator.checks import run_checks
-from generator.feeds import (
+from legalsite.build import build, build_project
+from legalsite.checks import run_checks
+from legalsite.feeds import (
     ATOM,
     CONSENT_CATEGORIES,
     SCHEMAS,
@@ -20,7 +19,7 @@ from generator.feeds import (
     schema,
     to_json,
 )
-from generator.project import load_project
+from legalsite.project import load_project
 
 ROOT = Path(__file__).parents[1]
 SHIPPED = load_project(ROOT)
@@ -63,7 +62,7 @@ def shipped_schema(name: str) -> dict:
 def test_shipped_schema_matches_the_model(name):
     assert (SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8") == to_json(schema(name)), (
         "generator/schemas/ is out of date; regenerate it with: "
-        "python -c 'from generator.feeds import write_schemas; write_schemas()'")
+        "python -c 'from legalsite.feeds import write_schemas; write_schemas()'")
 
 
 @pytest.mark.parametrize("slug", sorted(SHIPPED.brands))

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from generator.checks import RULES
-from generator.cli import cli
+from legalsite.checks import RULES
+from legalsite.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "docs" / "guide.md"
@@ -78,7 +77,7 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 def run_serve(root: Path, args: list[str]) -> list[str]:
     """Start the preview, fetch the page it names, stop it; the lines it printed, port shown as 8000."""
-    process = subprocess.Popen([sys.executable, "-m", "generator", "-C", str(root), *args, "--port", "0"],
+    process = subprocess.Popen([sys.executable, "-m", "legalsite", "-C", str(root), *args, "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})  # its first line arrives at once
     try:
@@ -157,7 +156,7 @@ def test_output_matching_understands_ellipses(text, expected):
 
 
 def test_the_guide_lists_every_rule_that_makes_a_change_material():
-    from generator.diff import MATERIAL_RULES
+    from legalsite.diff import MATERIAL_RULES
 
     text = GUIDE.read_text(encoding="utf-8")
     for words, *_ in MATERIAL_RULES:

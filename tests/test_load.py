@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from generator import load
-from generator.errors import FactError, Finding
-from generator.load import MAX_BYTES, MAX_DEPTH, MAX_VALUES, Mark, load_file, load_text
+from legalsite import load
+from legalsite.errors import FactError, Finding
+from legalsite.load import MAX_BYTES, MAX_DEPTH, MAX_VALUES, Mark, load_file, load_text
 
 
 def findings(text: str) -> list[Finding]:

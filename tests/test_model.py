@@ -5,11 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from legalsite import model
+from legalsite.errors import FactError, Finding
+from legalsite.project import load_project
 from pydantic import BaseModel
-
-from generator import model
-from generator.errors import FactError, Finding
-from generator.project import load_project
 
 LINKRAPI = "content/brands/linkrapi.yaml"
 IDCLINKS = "content/brands/idclinks.yaml"
@@ -134,7 +133,7 @@ def test_a_required_fact_left_empty_is_not_filled_in(project, edit, where):
 
 def test_an_optional_fact_left_empty_is_not_given(project, edit):
     """An empty line means "not given yet": the same as leaving the line out, for a text, a list or a group."""
-    from generator.project import load_project
+    from legalsite.project import load_project
 
     before = load_project(project).brands["linkrapi"]
     edit(project / LINKRAPI, "scope:\n", "retention_summary:\nintroduction:\ntransfers:\n  statements:\nscope:\n")

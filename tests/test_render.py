@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-
-from generator.build import build
-from generator.errors import FactError
-from generator.project import load_project
-from generator.render import environment, md_escape, render_brand, tidy
+from conftest import own_template
+from legalsite.build import build
+from legalsite.errors import FactError
+from legalsite.project import load_project
+from legalsite.render import environment, md_escape, render_brand, tidy
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -70,7 +70,7 @@ def test_md_escape_leaves_no_markdown_meaning():
 
 
 def test_template_reading_an_undefined_fact_fails_with_template_line_and_brand(project: Path):
-    template = project / "templates/privacy.md.j2"
+    template = own_template(project, "privacy.md.j2")
     lines = template.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.insert(4, "{{ brand.retention_days }}\n")  # becomes line 5, below the title
     template.write_text("".join(lines), encoding="utf-8")
@@ -87,11 +87,11 @@ def test_template_reading_an_undefined_fact_fails_with_template_line_and_brand(p
 
 
 def test_template_printing_a_fact_the_brand_leaves_out_fails(project: Path):
-    template = project / "templates/index.md.j2"
+    template = own_template(project, "index.md.j2")
     template.write_text(template.read_text(encoding="utf-8") + "Domain: {{ brand.domain }}\n", encoding="utf-8")
     line = len(template.read_text(encoding="utf-8").splitlines())  # the appended line
     loaded = load_project(project)
-    env = environment(loaded.templates_dir)
+    env = environment(loaded.template_dirs)
     render_brand(env, "linkrapi", loaded.brands["linkrapi"], loaded.vendors)  # has a domain: fine
     with pytest.raises(FactError) as caught:
         render_brand(env, "journeyapi", loaded.brands["journeyapi"], loaded.vendors)  # the seed gives none
@@ -101,7 +101,7 @@ def test_template_printing_a_fact_the_brand_leaves_out_fails(project: Path):
 
 
 def test_templates_cannot_mark_facts_safe(project: Path):
-    template = project / "templates/index.md.j2"
+    template = own_template(project, "index.md.j2")
     template.write_text(template.read_text(encoding="utf-8") + "{{ brand.name|safe }}\n", encoding="utf-8")
     with pytest.raises(FactError) as caught:
         build(load_project(project), project / "site")

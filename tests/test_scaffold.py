@@ -6,14 +6,13 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
-from generator.checks import run_checks
-from generator.cli import cli
-from generator.errors import FactError
-from generator.load import load_text
-from generator.model import Brand, model_of
-from generator.project import load_project
-from generator.scaffold import scaffold
+from legalsite.checks import run_checks
+from legalsite.cli import cli
+from legalsite.errors import FactError
+from legalsite.load import load_text
+from legalsite.model import Brand, model_of
+from legalsite.project import load_project
+from legalsite.scaffold import scaffold
 
 NEW = "content/brands/acme.yaml"
 
@@ -140,7 +139,7 @@ def test_new_never_overwrites_and_refuses_a_bad_name(project):
 
 def test_a_brand_with_only_its_required_facts_has_no_empty_sections(project, edit):
     """A heading with nothing under it would tell visitors the policy says nothing, which it has not said."""
-    from generator.render import render_project
+    from legalsite.render import render_project
 
     run(project, "new", "acme")
     edit(project / NEW, "\nname:\n", "\nname: Acme\n")

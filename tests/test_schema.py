@@ -17,14 +17,13 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-
-from generator.checks import run_checks
-from generator.cli import cli
-from generator.load import load_text
-from generator.model import Brand, model_of
-from generator.project import load_project
-from generator.scaffold import scaffold
-from generator.schema import HEADERS, SCHEMAS, schema, to_json
+from legalsite.checks import run_checks
+from legalsite.cli import cli
+from legalsite.load import load_text
+from legalsite.model import Brand, model_of
+from legalsite.project import load_project
+from legalsite.scaffold import scaffold
+from legalsite.schema import HEADERS, SCHEMAS, schema, to_json
 
 REPO = Path(__file__).resolve().parents[1]
 FACT_FILES = ["content/vendors.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "content/brands").glob("*.yaml"))]

@@ -9,10 +9,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from generator import serve as serve_module
-from generator.errors import UsageError
-from generator.serve import make_server, serve
+from legalsite import serve as serve_module
+from legalsite.errors import UsageError
+from legalsite.serve import make_server, serve
 
 REPO = Path(__file__).resolve().parent.parent
 DEADLINE = 15  # seconds; a rebuild takes about one

@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-
-from generator.build import build_project
-from generator.checks import run_checks
-from generator.feeds import CONSENT_CATEGORIES
-from generator.project import load_project
-from generator.style import BACKGROUNDS, consent_config, contrast, readable, text_on
+from legalsite.build import build_project
+from legalsite.checks import run_checks
+from legalsite.feeds import CONSENT_CATEGORIES
+from legalsite.project import load_project
+from legalsite.style import BACKGROUNDS, consent_config, contrast, readable, text_on
 
 ROOT = Path(__file__).parents[1]
 LINKRAPI = "content/brands/linkrapi.yaml"

@@ -15,6 +15,7 @@ from ..errors import Finding
 from ..load import Document
 from ..model import Brand
 from ..project import Project
+from .report import findings_report, github_annotations, sarif_report  # noqa: F401  (the output formats)
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,6 @@ def run_checks(project: Project) -> list[Finding]:
             if r.renders:
                 findings.extend(r.run(project))
     return sorted(set(findings))
-
-
-def findings_report(findings: list[Finding]) -> dict:
-    """The JSON shape of ``legalsite check --format json`` (documented in the README)."""
-    errors = sum(f.is_error for f in findings)
-    return {
-        "version": 1,
-        "errors": errors,
-        "warnings": len(findings) - errors,
-        "findings": [{"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
-                      "rule": f.rule, "message": f.message} for f in findings],
-    }
 
 
 def rules_report() -> list[dict]:

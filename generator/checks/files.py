@@ -1,4 +1,4 @@
-"""The fact files themselves: each names its editor schema, and the schema matches the model."""
+"""The fact files themselves: each names its editor schema, the schema matches the model, and a brand exists."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from . import brands_of, rule
       "so editors underline mistakes as you type.")
 def editor_schema(project: Project) -> Iterator[Finding]:
     stale = stale_schemas(project.root)
-    documents = [("vendors", project.documents["vendors"])] + [("brand", doc) for _, _, doc in brands_of(project)]
+    documents = [("vendors", project.documents["vendors"])] if "vendors" in project.documents else []
+    documents += [("brand", doc) for _, _, doc in brands_of(project)]
     for kind, doc in documents:
         first = doc.lines[0] if doc.lines else ""
         if first.strip() != HEADERS[kind]:
@@ -26,3 +27,10 @@ def editor_schema(project: Project) -> Iterator[Finding]:
             yield Finding(doc.path, 1, 1, "warning", "editor-schema",
                           f"schemas/{kind}.schema.json, named on this line, is missing or out of date, so editors "
                           "check this file against old facts; run 'legalsite schema' and commit the result.")
+
+
+@rule("brand-none", "error", "A project has at least one brand to publish.")
+def brand_none(project: Project) -> Iterator[Finding]:
+    if not project.brands:
+        yield Finding("content/brands", 1, 1, "error", "brand-none",
+                      "this project has no brand yet; add one with 'legalsite new SLUG', such as 'legalsite new acme'.")

@@ -18,7 +18,7 @@ from . import brands_of, rule
 def fact_gap(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
         yield from brand_gaps(doc, Brand, brand)
-    doc = project.documents["vendors"]
+    doc = project.documents.get("vendors")  # none in a project with no vendors yet, so nothing to report
     for i, (vid, vendor) in enumerate(project.vendors.items()):
         for loc, name, info, _ in _missing(Vendor, vendor, ("vendors", i)):
             yield doc.finding(loc + (name,), f"vendor '{vid}', security page: {fact_name(info)} is not given, "

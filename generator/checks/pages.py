@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ..errors import FactError, Finding
 from ..model import Brand, Duration
-from ..project import Project
+from ..project import Project, shown_template
 from ..render import PAGE_TITLES, display, pages_for, render_project
 from . import brands_of, rule
 
@@ -28,14 +28,14 @@ _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 def template_literal_fact(project: Project) -> Iterator[Finding]:
     names = [v.name for v in project.vendors.values()] + [b.name for b in project.brands.values()]
     patterns = _TEMPLATE_FACTS + [(re.compile(rf"(?<![\w-]){re.escape(n)}(?![\w-])"), f"the name '{n}'") for n in names]
-    for path in sorted(project.templates_dir.glob("*.j2")):
+    for path in project.templates().values():  # the project's own and the defaults it does not override
         source = path.read_text(encoding="utf-8")
         # Comments may quote examples; blank them out but keep every line and column where it was.
         source = _JINJA_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
         for number, line in enumerate(source.splitlines(), start=1):
             for pattern, what in patterns:
                 for match in pattern.finditer(line):
-                    yield Finding(f"templates/{path.name}", number, match.start() + 1, "error",
+                    yield Finding(shown_template(path), number, match.start() + 1, "error",
                                   "template-literal-fact",
                                   f"'{match.group(0)}' is {what} written into the template; it belongs in the facts. "
                                   "Move it to content/ and print it with {{ ... }}.")
@@ -121,10 +121,12 @@ def page_fact_missing(project: Project) -> Iterator[Finding]:
             yield from pages.findings
             continue
         texts = {page: plain_text(markdown) for page, markdown in pages.items()}
+        templates = project.templates()
         for loc, page, words in shown_facts(brand, slug, project.vendors):
             if page in texts and " ".join(words.split()).casefold() not in texts[page]:
                 yield doc.finding(loc, f"{brand.name}'s {page} page does not show '{words}'; the template "
-                                  f"templates/{page}.md.j2 must print this fact.", rule="page-fact-missing")
+                                  f"{shown_template(templates[f'{page}.md.j2'])} must print this fact.",
+                                  rule="page-fact-missing")
 
 
 @rule("page-foreign-fact", "error", "No page shows another brand's name, domain or email, or a vendor it does not use.",

@@ -73,7 +73,7 @@ def cookie_provider_unknown(project: Project) -> Iterator[Finding]:
 def vendor_unused(project: Project) -> Iterator[Finding]:
     used = {u.vendor for b in project.brands.values() for u in b.sharing.vendors}
     used |= {v for b in project.brands.values() for g in b.sharing.groups for v in g.includes}
-    doc = project.documents["vendors"]
+    doc = project.documents.get("vendors")  # none in a project with no vendors yet, so nothing to report
     for i, vid in enumerate(project.vendors):
         if vid not in used:
             yield doc.finding(("vendors", i, "id"), f"the vendor '{vid}' is used by no brand; remove it, or add it to "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import Finding
-from ..model import Brand
+from ..model import SharedFacts
 from ..project import Project
 from . import brands_of, rule
 
@@ -49,7 +49,7 @@ def age_jurisdiction(project: Project) -> Iterator[Finding]:
 
 @rule("shared-fact-mismatch", "error", "Facts brands declare as shared (parent company, DPO) are identical in every brand.")
 def shared_fact_mismatch(project: Project) -> Iterator[Finding]:
-    for name in type(next(iter(project.brands.values()), Brand)).model_fields["shared"].annotation.model_fields:
+    for name in SharedFacts.model_fields:
         stated = {slug: getattr(b.shared, name) for slug, b in project.brands.items() if getattr(b.shared, name)}
         values = sorted(set(stated.values()))
         if len(values) < 2:
