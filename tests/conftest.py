@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
 from legalsite.project import DEFAULT_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Property tests: the same examples on every run (derandomize), so CI is repeatable and bounded.
+# HYPOTHESIS_PROFILE=long runs twenty times as many, with fresh randomness, for a deeper search.
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=100, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("long", deadline=None, max_examples=2000,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
