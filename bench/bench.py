@@ -36,13 +36,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+
 from legalsite import build as legalsite_build
+from legalsite import config as legalsite_config
 from legalsite.checks import run_checks
 from legalsite.project import load_project
 from legalsite.render import render_project
 from legalsite.serve import make_server
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
 
 SEEDS = {"linkrapi": ("LinkrAPI", "Linkr"), "journeyapi": ("JourneyAPI", "Journey"), "idclinks": ("idclinks", "idc")}
 
@@ -86,7 +88,7 @@ def median_of(repeat: int, func, setup=None) -> tuple[float, list[float]]:
 def naive_inputs(project_dir: Path, work: Path) -> list[Path]:
     """Write every brand's rendered pages, files and MkDocs config, exactly as legalsite hands them to MkDocs."""
     project = load_project(project_dir)
-    base = legalsite_build.load_base_config(project)
+    base = legalsite_config.load_base_config(project)
     rendered = render_project(project)
     configs = []
     for slug in project.brands:

@@ -9,18 +9,19 @@ A failure at any step leaves the published output as it was.
 from __future__ import annotations
 
 import contextlib
-import copy
+import ctypes
 import datetime as dt
 import hashlib
 import json
-import logging
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +35,15 @@ from mkdocs.theme import Theme
 
 from . import __version__, feeds
 from .checks import run_checks
+from .config import THEME_DIR, brand_config, load_base_config, logo_name, mkdocs_log
 from .errors import BuildError, FactError, Finding
 from .feeds import to_json
-from .load import load_file
 from .model import Brand
 from .project import Project, load_project
 from .publish import (
     carry_over,
+    check_replaceable,
+    orderly_signals,
     publish,
     published_keys,
     staging_dir,
@@ -48,9 +51,7 @@ from .publish import (
     write_brand_index,
 )
 from .render import PAGE_TITLES, render_project
-from .style import brand_css, consent_config, monogram
-
-THEME_DIR = Path(__file__).parent / "theme"
+from .style import brand_css, monogram
 
 
 def _tools() -> str:
@@ -74,6 +75,7 @@ class BuildResult:
     brands: list[str]  # the brands asked for
     built: list[str]  # those MkDocs built this time; the others' inputs had not changed, so their sites were kept
     warnings: list[Finding]
+    unpublished: list[str] = field(default_factory=list)  # published before, but their fact files are gone
 
 
 @dataclass
@@ -105,7 +107,15 @@ def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, r
 
     ``jobs``: brands built at once (default: one per CPU). ``reuse``: keep a published brand site whose
     inputs are unchanged since it was built (its key is recorded in the output's marker file).
+    A published brand whose fact file is gone is unpublished (``BuildResult.unpublished``).
+    SIGTERM, like Ctrl+C, stops the workers and removes the staging and temporary folders (exit 143).
     """
+    with orderly_signals():
+        return _build(project, out, slugs, jobs=jobs, reuse=reuse)
+
+
+def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool) -> BuildResult:
+    check_replaceable(out, protect={"the project": project.root})  # before any work: a refused --out needs no build
     selected = project.select(slugs)
     if slugs:
         project.focus = selected  # building some brands checks those (and what brands must share)
@@ -127,14 +137,16 @@ def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, r
     published = recorded if reuse else {}
     todo = [s for s in selected if published.get(s) != keys[s] or not (Path(out) / s / "index.html").is_file()]
 
-    with staging_dir(out) as stage, tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
+    with staging_dir(out, protect={"the project": project.root}) as stage, \
+            tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
         build_sites({slug: inputs[slug] for slug in todo}, Path(work), stage, jobs)
-        carry_over(stage, out, rebuilt=todo)
+        unpublished = carry_over(stage, out, rebuilt=todo, brands=project.brands)
         write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
         for slug in todo:
             validate_site(stage / slug, list(rendered[slug]), forbidden=[work, str(stage)])
         publish(stage, out, keys={**recorded, **keys})
-    return BuildResult(out=out, brands=selected, built=todo, warnings=[f for f in findings if not f.is_error])
+    return BuildResult(out=out, brands=selected, built=todo, warnings=[f for f in findings if not f.is_error],
+                       unpublished=unpublished)
 
 
 def build_sites(inputs: dict[str, SiteInputs], work: Path, stage: Path, jobs: int | None) -> None:
@@ -146,50 +158,70 @@ def build_sites(inputs: dict[str, SiteInputs], work: Path, stage: Path, jobs: in
     # fork: workers start with the project in memory and any theme already compiled here.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     slugs = list(inputs)
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),))
+    try:
         chunks = [slugs[i::jobs] for i in range(jobs)]  # one chunk a worker, so each compiles the theme once
         futures = [pool.submit(_build_chunk, chunk, {s: inputs[s] for s in chunk}, work, stage) for chunk in chunks]
+        workers = list((getattr(pool, "_processes", None) or {}).values())
         for future in futures:
-            future.result()  # re-raises a worker's BuildError
+            try:
+                future.result()  # re-raises a worker's BuildError
+            except BrokenProcessPool:
+                raise BuildError(f"a build worker process stopped abruptly{_how_it_ended(workers)} while the sites "
+                                 "were being built. Nothing was published. Run the build again; if it happens "
+                                 "again, 'legalsite build --jobs 1' builds in one process and shows what went "
+                                 "wrong.") from None
+    except BaseException:
+        # Interrupted (SIGTERM, Ctrl+C) or failed: stop the other workers now, before the caller removes the
+        # staging folder they write into; shutdown() alone would let them finish their brands first.
+        _stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_start(parent: int) -> None:
+    """Runs first in each worker: make it die with the build instead of outliving it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole process group; the parent stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (inherited by fork) is not for workers
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            # PR_SET_PDEATHSIG: the kernel kills this worker when the build process dies, even by SIGKILL.
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    if os.getppid() != parent:  # the build died before the line above took effect
+        os._exit(1)
+
+
+def _how_it_ended(workers: list) -> str:
+    """ " (pid 123, killed by SIGKILL: ...)" for the worker that ended first, if it can still be told."""
+    for process in workers:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(1)
+    # The pool ends the other workers with SIGTERM once one has died: look at those last.
+    for process in sorted(workers, key=lambda process: process.exitcode == -signal.SIGTERM):
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            if process.exitcode is not None and process.exitcode < 0:
+                name = signal.Signals(-process.exitcode).name
+                return f" (pid {process.pid}, killed by {name}: by another program, or by the system when " \
+                       "out of memory)"
+            if process.exitcode:
+                return f" (pid {process.pid}, exit code {process.exitcode})"
+    return ""
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API lists them
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(5)
 
 
 def _build_chunk(slugs: list[str], inputs: dict[str, SiteInputs], work: Path, stage: Path) -> None:
     for slug in slugs:
         build_site(slug, inputs[slug], work / slug, stage / slug)
-
-
-def load_base_config(project: Project) -> dict:
-    """The shared mkdocs.yml, read safely (duplicate keys refused) and with YAML's usual types."""
-    path = project.mkdocs_base
-    if not path.is_file():
-        raise BuildError(f"{path}: the shared MkDocs settings file is missing; restore mkdocs.yml.")
-    doc = load_file(path, "mkdocs.yml")  # the fact loader's checks: no tags, no duplicates, bounded
-    if doc.problems:
-        raise FactError(doc.problems)
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
-
-
-def brand_config(brand: Brand, pages: list[str], base: dict) -> dict:
-    """The MkDocs config of one brand: the shared base plus the brand's name, address, navigation and look."""
-    config = copy.deepcopy(base)
-    config.update(
-        site_name=brand.name,
-        nav=[{("Home" if page == "index" else PAGE_TITLES[page]): f"{page}.md"} for page in pages],
-    )
-    if brand.domain:
-        config["site_url"] = f"https://{brand.domain}/"
-    theme = config.setdefault("theme", {"name": "material"})
-    theme["custom_dir"] = str(THEME_DIR)
-    theme["logo"] = theme["favicon"] = _logo_name(brand)
-    for scheme in theme.get("palette") or [{}]:
-        scheme.update(primary="custom", accent="custom")  # the colours themselves are in assets/brand.css
-    config["extra_css"] = [*config.get("extra_css", []), "assets/stylesheets/legalsite.css", "assets/brand.css"]
-    consent = consent_config(brand)
-    if consent:
-        config.setdefault("extra", {})["consent"] = consent
-        config["copyright"] = '<a href="#__consent">Change cookie settings</a>'
-    return config
 
 
 def brand_files(project: Project, slug: str, pages: list[str]) -> dict[str, str | bytes]:
@@ -198,7 +230,7 @@ def brand_files(project: Project, slug: str, pages: list[str]) -> dict[str, str 
     logo = (project.root / "content" / brand.theme.logo).read_bytes() if brand.theme.logo else monogram(brand)
     return {
         "assets/brand.css": brand_css(brand),
-        _logo_name(brand): logo,
+        logo_name(brand): logo,
         "subprocessors.json": to_json(feeds.subprocessors(brand, project.vendors)),
         "cookies.json": to_json(feeds.cookies(brand, slug, project.vendors)),
         "changes.xml": feeds.changes_feed(brand, slug, pages, PAGE_TITLES),
@@ -213,10 +245,6 @@ def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
             path.write_bytes(data)
         else:
             path.write_text(data, encoding="utf-8")
-
-
-def _logo_name(brand: Brand) -> str:
-    return "assets/logo" + (Path(brand.theme.logo).suffix.lower() if brand.theme.logo else ".svg")
 
 
 def site_inputs(project: Project, slug: str, pages: dict[str, str], base: dict) -> SiteInputs:
@@ -234,7 +262,7 @@ def build_site(slug: str, inputs: SiteInputs, work: Path, site: Path) -> None:
     # MkDocs reads its config with PyYAML's unsafe loader: safe_dump writes nothing it could execute.
     config = {**inputs.config, "docs_dir": str(docs), "site_dir": str(site)}
     config_path.write_text(yaml.safe_dump(config, sort_keys=True, allow_unicode=True), encoding="utf-8")
-    with _mkdocs_log() as messages, _environ(SOURCE_DATE_EPOCH=inputs.epoch):
+    with mkdocs_log() as messages, _environ(SOURCE_DATE_EPOCH=inputs.epoch):
         try:
             build_with_shared_theme(load_config(config_file=str(config_path)))
         except (MkDocsException, OSError, yaml.YAMLError) as exc:
@@ -282,28 +310,6 @@ def build_with_shared_theme(config) -> None:
         mkdocs_build(config)
     finally:
         Theme.get_env, Files.add_files_from_theme = get_env, add_files
-
-
-@contextlib.contextmanager
-def _mkdocs_log() -> Iterator[list[str]]:
-    """Collect MkDocs' warnings instead of printing them; they become the build error's message."""
-    messages: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    logger = logging.getLogger("mkdocs")
-    handler = Collect(logging.WARNING)
-    saved = logger.propagate, logger.level
-    logger.addHandler(handler)
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    try:
-        yield messages
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate, logger.level = saved
 
 
 def _source_date_epoch(brand: Brand) -> str:

@@ -19,6 +19,7 @@ from .checks import RULES, findings_report, rules_report, run_checks
 from .checks.report import github_annotations, sarif_report
 from .errors import FactError, Finding, LegalsiteError
 from .project import load_project
+from .publish import orderly_signals
 
 
 def _report(func):
@@ -28,12 +29,16 @@ def _report(func):
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context()
         try:
-            return func(*args, **kwargs)
+            with orderly_signals():  # SIGTERM unwinds like Ctrl+C: temporary folders and workers are cleaned up
+                return func(*args, **kwargs)
         except LegalsiteError as exc:
             for line in exc.lines():
                 click.echo(line, err=True)
             ctx.exit(exc.exit_code)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)  # 128 + SIGINT, as a shell reports it
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception:  # a bug in legalsite, not in the facts
             if ctx.find_root().params.get("debug"):
@@ -93,6 +98,8 @@ def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, br
     from .build import build_project
 
     result = build_project(project_dir, out, list(brands), jobs=jobs, reuse=not force)
+    for slug in result.unpublished:
+        click.echo(f"{slug} is no longer in content/brands and was unpublished from {result.out}.")
     kept = [slug for slug in result.brands if slug not in result.built]
     click.echo(f"Built {len(result.built)} site(s) into {result.out}: {', '.join(result.built) or 'none'}"
                + (f"; {len(kept)} unchanged, kept as published." if kept else "."))

@@ -494,9 +494,14 @@ def to_text(report: DiffReport) -> str:
     return "\n".join(out) + "\n"
 
 
+# GitHub links "#12", "GH-12" and bare addresses, and notifies "@name", even when escaped: a word
+# joiner (U+2060, invisible) after the '@', '#', 'GH-', the ':' of '://' or the 'www' keeps each plain text.
+_GITHUB_REFS = re.compile(r"(?<=[@#])|(?<=\bGH-)(?=\d)|(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
+
+
 def _md(text: str) -> str:
-    """Literal text in GitHub's Markdown: render.md_escape, and '$' kept from starting math."""
-    return md_escape(text).replace("$", "<span>$</span>")
+    """Literal text in GitHub's Markdown: render.md_escape, '$' kept from starting math, no mention or issue link."""
+    return md_escape(_GITHUB_REFS.sub("\u2060", text)).replace("$", "<span>$</span>")
 
 
 def _code(path: str) -> str:
@@ -510,7 +515,7 @@ def to_markdown(report: DiffReport) -> str:
     if not report.brands:
         out.append("No facts changed.")
     for b in report.brands:
-        out += [f"#### {_md(b.name)} (`{b.slug}`)", "", "| change | fact | before | after | pages |",
+        out += [f"#### {_md(b.name)} ({_code(b.slug)})", "", "| change | fact | before | after | pages |",
                 "| --- | --- | --- | --- | --- |"]
         for e in b.entries:
             fact = f"{_md(e.words)} ({_code(e.path)})" if e.path else _md(e.words)

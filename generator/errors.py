@@ -7,8 +7,17 @@ annotations and a lawyer reading the terminal see one format.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# A line break or terminal escape in a quoted fact would print a second, false finding line, and a
+# bidirectional override would reorder the line: the text form shows each as an escape (\n, \x1b, \u202e).
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    return _UNSHOWN.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +32,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}[{self.rule}] {self.message}"
+        return f"{_shown(self.path)}:{self.line}:{self.column}: {self.severity}[{self.rule}] {_shown(self.message)}"
 
     @property
     def is_error(self) -> bool:

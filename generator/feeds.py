@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from pathlib import Path
 from xml.etree import ElementTree
@@ -29,6 +30,7 @@ from .model import (
     VendorRole,
     changed_pages,
     page_dates,
+    safe_url,
 )
 from .render import change_anchor, display
 
@@ -126,11 +128,16 @@ def _period(value: Duration | None) -> Period | None:
     return Period(amount=value.amount, unit=value.unit) if value else None
 
 
+def _url(value: str | None) -> str | None:
+    """An address as pages link it (percent-encoded), so a tool that links it gets the same target."""
+    return safe_url(value) if value else None
+
+
 def subprocessors(brand: Brand, vendors: dict[str, Vendor]) -> SubprocessorList:
     names = {c.id: c.name for c in brand.data_collected}
     named = [Subprocessor(id=use.vendor, name=vendors[use.vendor].name, service=vendors[use.vendor].service,
                           role=use.role, purpose=use.purpose, data_categories=[names[c] for c in use.shares],
-                          website=vendors[use.vendor].website, privacy_policy=vendors[use.vendor].privacy_policy,
+                          website=_url(vendors[use.vendor].website), privacy_policy=_url(vendors[use.vendor].privacy_policy),
                           locations=list(vendors[use.vendor].locations))
              for use in brand.sharing.vendors]
     groups = [ProviderGroup(name=g.name, purpose=g.purpose, examples=[vendors[v].name for v in g.includes],
@@ -157,6 +164,15 @@ def to_json(document: BaseModel | dict) -> str:
 
 # --- the Atom feed -----------------------------------------------------------
 
+# XML 1.0 has no way to write these; the model refuses them in facts, and the feed never carries one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """Text ElementTree can write as well-formed XML: each character XML 1.0 forbids becomes U+FFFD."""
+    return _NOT_XML.sub("\ufffd", value)
+
+
 def _stamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
@@ -172,9 +188,9 @@ def changes_feed(brand: Brand, slug: str, pages: list[str], titles: dict[str, st
     ElementTree.register_namespace("", ATOM)
 
     def sub(parent, tag, text=None, **attrs):
-        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
         if text is not None:
-            element.text = text
+            element.text = xml_text(text)
         return element
 
     ordered = sorted(enumerate(brand.changes), key=lambda item: (item[1].date, item[0]), reverse=True)

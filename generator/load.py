@@ -11,6 +11,10 @@ The loader reads the event stream itself instead of using ``yaml.safe_load``:
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,14 +97,82 @@ def load_file(path: Path, shown_as: str, *, empty_ok: bool = False) -> Document:
 
     ``empty_ok``: a file holding no facts (only comments) reads as an empty group, not as a mistake.
     """
+    return load_bytes(read_bounded(path, shown_as), shown_as, empty_ok=empty_ok)
+
+
+def _refuse(shown_as: str, rule: str, message: str) -> FactError:
+    return FactError([Finding(shown_as, 1, 1, "error", rule, message)])
+
+
+def read_bounded(path: Path, shown_as: str, limit: int | None = None) -> bytes:
+    """The bytes of an ordinary file of at most ``limit`` bytes; anything else is a FactError naming the file.
+
+    The file's kind and size are checked before it is read: a named pipe would block forever, a device
+    (a link to /dev/zero) never ends, and a folder cannot be read at all.
+    """
+    limit = MAX_BYTES if limit is None else limit
     try:
-        raw = path.read_bytes()
+        info = os.stat(path)  # follows a symbolic link: what matters is what it points to
     except OSError as exc:
-        raise FactError([Finding(shown_as, 1, 1, "error", "file-unreadable", f"cannot read this file: {exc.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise FactError([Finding(shown_as, 1, 1, "error", "file-too-large",
-                                 f"this file is {len(raw):,} bytes; fact files may be at most {MAX_BYTES:,} bytes. "
-                                 "Split it or remove what does not belong in it.")])
+        raise _refuse(shown_as, "file-unreadable", f"cannot read this file: {_reason(exc)}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _refuse(shown_as, "file-kind", "this is a folder, not a file; rename or move the folder.")
+    if not stat.S_ISREG(info.st_mode):
+        raise _refuse(shown_as, "file-kind", f"this is {_kind(info.st_mode)}, not an ordinary file; replace it with "
+                      "a text file, or remove it.")
+    if info.st_size > limit:
+        raise _too_large(shown_as, info.st_size, limit)
+    try:
+        # O_NONBLOCK: if the file was swapped for a pipe since the stat, opening it still returns at once.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _refuse(shown_as, "file-unreadable", f"cannot read this file: {_reason(exc)}.") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _refuse(shown_as, "file-kind", "this is not an ordinary file; replace it with a text file.")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise _refuse(shown_as, "file-unreadable", f"cannot read this file: {_reason(exc)}.") from None
+    finally:
+        os.close(fd)
+    if size > limit:  # it grew after the stat
+        raise _too_large(shown_as, size, limit)
+    return b"".join(chunks)
+
+
+def _too_large(shown_as: str, size: int, limit: int) -> FactError:
+    return _refuse(shown_as, "file-too-large", f"this file is {size:,} bytes; it may be at most {limit:,} bytes. "
+                   "Split it or remove what does not belong in it.")
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied (ask whoever manages this folder to let you read it)"
+    if exc.errno == errno.ENOENT:
+        return "it does not exist (a link pointing to a missing file?)"
+    if exc.errno == errno.ELOOP:
+        return "it is a link that points back to itself"
+    return (exc.strerror or str(exc)).lower()
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def load_bytes(raw: bytes, shown_as: str, *, empty_ok: bool = False) -> Document:
+    """Decode a file's bytes (UTF-8, with or without a byte-order mark) and parse them."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -111,19 +183,14 @@ def load_file(path: Path, shown_as: str, *, empty_ok: bool = False) -> Document:
     return load_text(text, shown_as, empty_ok=empty_ok)
 
 
-def _python_parser_error(text: str) -> yaml.MarkedYAMLError | None:
-    """PyYAML's own parser's error for text libyaml refused: its messages are the ones explained to users."""
-    try:
-        for _event in yaml.parse(text, Loader=yaml.SafeLoader):
-            pass
-    except yaml.MarkedYAMLError as exc:
-        return exc
-    return None
+# The line breaks YAML counts (str.splitlines also splits on characters YAML keeps inside a line).
+_BREAKS = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def load_text(text: str, shown_as: str, *, empty_ok: bool = False) -> Document:
     """Parse YAML text into a Document; raise FactError listing every problem."""
-    doc = Document(shown_as, None, lines=text.splitlines())
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the text: lines and columns ignore it
+    doc = Document(shown_as, None, lines=_BREAKS.split(text))
     problems: list[Finding] = []
     fatal = True
 
@@ -138,7 +205,12 @@ def load_text(text: str, shown_as: str, *, empty_ok: bool = False) -> Document:
     except _Abort:
         pass
     except yaml.MarkedYAMLError as exc:
-        problems.append(_syntax_finding(shown_as, _python_parser_error(text) or exc))
+        finding = _syntax_finding(shown_as, exc, doc.lines)
+        # text that ran on into the broken line is a symptom of the same mistake: report the mistake once
+        problems[:] = [f for f in problems if f.rule != "yaml-indentation" or f.line < finding.line]
+        problems.append(finding)
+    except yaml.YAMLError as exc:  # ReaderError: a character no YAML file may hold
+        problems.append(_reader_finding(shown_as, exc, text))
     if not problems and doc.data is None and empty_ok:
         doc.data = {}
     if not problems and doc.data is None:
@@ -232,6 +304,8 @@ def _read_events(events, doc: Document, fail) -> None:
         elif isinstance(event, yaml.ScalarEvent):
             check_tag(event)
             plain = not event.style  # None from PyYAML's parser, "" from libyaml's
+            if plain and event.end_mark.line > event.start_mark.line:
+                _check_folded(event, doc, fail)
             value = None if plain and event.value in _NULLS and event.tag is None else event.value
             place(value, _mark(event), 1, event.anchor)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -254,21 +328,189 @@ class _Duplicate(str):
     """A key seen twice: its value is read (to keep going) and dropped."""
 
 
-def _syntax_finding(path: str, exc: yaml.MarkedYAMLError) -> Finding:
+# --- syntax errors in a lawyer's words ------------------------------------------
+
+_KEY = re.compile(r"( *)((?:- +)*)([^\s#:'\"\[\]{}][^:#]*?) *:(?=\s|$)")  # "  - name: x" → indent, dashes, key
+_NO_SPACE = re.compile(r"( *(?:- +)*)([A-Za-z_][\w-]*):(?=[^\s:/\\])")  # "name:Acme"
+_LOOKS_LIKE_KEY = re.compile(r"[A-Za-z_][\w -]*:(?:\s|$)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _meaningful(lines: list[str], before: int) -> int | None:
+    """The nearest line above ``before`` that holds something other than a comment."""
+    for i in range(min(before, len(lines)) - 1, -1, -1):
+        body = lines[i].strip()
+        if body and not body.startswith("#"):
+            return i
+    return None
+
+
+def _item(line: str) -> tuple[int, str | None]:
+    """Where a line's content starts after any '- ', and the key it names (if it is 'key: ...')."""
+    found = _KEY.match(line)
+    if found:
+        return len(found.group(1)) + len(found.group(2)), found.group(3)
+    body = line.lstrip(" ")
+    while body.startswith("- "):
+        body = body[1:].lstrip(" ")
+    return len(line) - len(body), None
+
+
+def _check_folded(event: yaml.ScalarEvent, doc: Document, fail) -> None:
+    """Refuse plain text that ran on over a line that looks like a list item or a fact.
+
+    "- linkrapi.com" followed by "   - our REST API" (one space too many) is read by YAML as the single
+    text "linkrapi.com - our REST API": valid, but not what was meant.
+    """
+    start, end = event.start_mark.line, min(event.end_mark.line, len(doc.lines) - 1)
+    for row in range(start + 1, end + 1):
+        line = doc.lines[row]
+        body = line.lstrip(" \t")
+        item = body == "-" or body.startswith(("- ", "-\t"))
+        if not item and not _LOOKS_LIKE_KEY.match(body):
+            continue
+        text = " ".join(event.value.split())
+        first = doc.lines[start]
+        if item:
+            like = (f"start its '-' in the same column as the item on line {start + 1} ({_spaces(_indent(first))})"
+                    if first.lstrip(" ").startswith("-") else "line its '-' up with the other items of its list")
+            what, fix = "a list item of its own", f"If it is a list item, {like}"
+        else:
+            what, fix = "a fact of its own", "If it is a fact, line it up with the facts beside it"
+        fail(Mark(row + 1, len(line) - len(body) + 1), "yaml-indentation",
+             f"this line is indented so that YAML reads it as more of the text on line {start + 1} "
+             f"('{_clip(text)}'), not as {what}. {fix}; if it belongs to that text, put the whole text in quotes.")
+        return
+
+
+def _spaces(n: int) -> str:
+    return "1 space" if n == 1 else f"{n} spaces"
+
+
+def _clip(text: str, size: int = 60) -> str:
+    return text if len(text) <= size else text[: size - 3] + "..."
+
+
+def _syntax_finding(path: str, exc: yaml.MarkedYAMLError, lines: list[str]) -> Finding:
+    """A parser error, explained: where the mistake most likely is, and what to write instead."""
+
+    def at(row: int, col: int, message: str, rule: str = "yaml-syntax") -> Finding:
+        return Finding(path, row + 1, col + 1, "error", rule, f"this is not valid YAML: {message}")
+
     mark = exc.problem_mark or exc.context_mark
-    problem = (exc.problem or exc.context or "this is not valid YAML").strip()
-    hint = "Check the indentation and quoting on this line."
-    if "quoted scalar" in (exc.context or "") and exc.context_mark:  # point at the quote, not at the end of the file
-        mark = exc.context_mark
-        hint = "The quote that starts here is never closed; end the text with the same quote mark."
-    elif "\\t" in problem or "'\\t'" in problem or "tab" in problem:
-        hint = "Indent with spaces, not tabs."
-    elif "mapping values are not allowed" in problem:
-        hint = "A value that contains ': ' must be put in quotes, for example title: \"Note: this\"."
-    elif "could not find expected ':'" in problem:
-        hint = "Each fact needs a colon after its name, for example retention: 90."
-    elif "found character" in problem and "cannot start any token" in problem:
-        hint = "Text that starts with a special character such as '@', '`' or '%' must be put in quotes."
-    line = mark.line + 1 if mark else 1
-    col = mark.column + 1 if mark else 1
-    return Finding(path, line, col, "error", "yaml-syntax", f"this is not valid YAML: {problem}. {hint}")
+    row, col = (mark.line, mark.column) if mark else (0, 0)
+    problem, context = (exc.problem or "").strip(), (exc.context or "").strip()
+    above = _meaningful(lines, row)
+    near = [r for r in (row, above) if r is not None and r < len(lines)]
+
+    for r in near:  # a tab in the indentation: YAML indents with spaces only
+        lead = lines[r][: len(lines[r]) - len(lines[r].lstrip(" \t"))]
+        if "\t" in lead:
+            return at(r, lead.index("\t"), f"line {r + 1} is indented with a tab. Indent with spaces, not tabs.")
+    if "quoted scalar" in context and exc.context_mark:
+        if "escape" in problem:
+            return at(row, col, "a backslash (\\) inside double quotes starts a special character. Write \\\\ for "
+                      "a backslash, or put the text in single quotes instead.")
+        cm = exc.context_mark  # point at the quote, not at the end of the file
+        return at(cm.line, cm.column, "the quote that starts here is never closed; end the text with the same "
+                  "quote mark (a quote mark inside the text is written twice in single quotes: 'it''s').")
+    if "flow" in context and exc.context_mark:
+        cm = exc.context_mark
+        opened = lines[cm.line][cm.column: cm.column + 1] if cm.line < len(lines) else "["
+        closing = {"[": "]", "{": "}"}.get(opened, "]")
+        return at(cm.line, cm.column, f"the '{opened}' here opens a list that is not closed with '{closing}' on the "
+                  f"same line. Close it, or, if this is text that starts with '{opened}', put it in quotes.")
+    first = min(near) if near else row
+    for r in range(first, row + 1):  # "name:Acme": YAML needs a space after the colon
+        found = _NO_SPACE.match(lines[r]) if r < len(lines) else None
+        if found:
+            key, rest = found.group(2), lines[r][found.end():].strip()
+            return at(r, found.end(), f"'{key}:' needs a space after the colon: write '{key}: {_clip(rest)}'.")
+    if "mapping values" in problem:
+        return _colon_finding(at, lines, row, col, above)
+    if "could not find expected ':'" in problem and exc.context_mark:
+        cm = exc.context_mark
+        word = lines[cm.line][cm.column:].strip() if cm.line < len(lines) else ""
+        return at(cm.line, cm.column, f"'{_clip(word, 40)}' has no colon after it. Each fact needs a colon after its "
+                  f"name, for example retention: 90. If this line continues the text above, indent it further "
+                  "than that fact's name, or put the text in quotes.")
+    if "block end" in problem or "expected key" in problem or "'-' indicator" in problem:
+        return _indent_finding(at, lines, row)
+    if "cannot start any token" in problem or "scanning an alias" in context or "scanning an anchor" in context \
+            or "scanning a tag" in context or "scanning a block scalar" in context:
+        cm = mark if "cannot start any token" in problem else (exc.context_mark or mark)
+        char = lines[cm.line][cm.column: cm.column + 1] if cm.line < len(lines) else ""
+        return at(cm.line, cm.column, f"text that starts with '{char}' must be put in quotes, for example "
+                  f"\"{_clip(lines[cm.line][cm.column:].strip(), 40) if cm.line < len(lines) else char}\" "
+                  "(in YAML '@', '`', '%', '*', '&', '!', '|' and '>' at the start of a value are special).")
+    return at(row, col, "this line cannot be read. Check that it is indented with spaces like the facts beside it, "
+              "and put text that holds ': ' or ' #', or starts with a special character, in quotes.")
+
+
+def _colon_finding(at, lines: list[str], row: int, col: int, above: int | None) -> Finding:
+    """A ': ' where YAML does not expect one: inside a value, or on a line indented too far."""
+    line = lines[row] if row < len(lines) else ""
+    head = _KEY.match(line)
+    if head and head.end() - 1 < col:  # "title: Note: this": the value holds ': '
+        key, value = head.group(3), line[head.end():].strip()
+        return at(row, col, f"the text after '{key}:' contains ': ', which YAML reads as the start of another fact. "
+                  f"A value that contains ': ' must be put in quotes, for example {key}: \"{_clip(value)}\".")
+    start, key = _item(line)
+    if above is None:
+        return at(row, start, "this line cannot be read; put text that holds ': ' in quotes.")
+    prev_start, prev_key = _item(lines[above])
+    beside = f"'{prev_key}'" if prev_key else "the line above"
+    return at(row, start, f"'{key or line.strip()}' is indented {_spaces(start)}, more than {beside} on line "
+              f"{above + 1} ({_spaces(prev_start)}), so YAML reads it as more of the text on line {above + 1} instead "
+              f"of as a fact of its own. Indent it {_spaces(prev_start)} to put it beside {beside}; if it belongs to "
+              "that text, put the whole text in quotes.")
+
+
+def _indent_finding(at, lines: list[str], row: int) -> Finding:
+    """A line whose indentation matches nothing above it: say which columns would."""
+    line = lines[row] if row < len(lines) else ""
+    ind = _indent(line)
+    levels: list[tuple[int, int, str | None, bool]] = []  # (column, line, key, is a list item)
+    limit, r = len(line) + 1 if line else 10**9, row
+    while (r := _meaningful(lines, r)) is not None and limit > 0:
+        text = lines[r]
+        dash, (start, key) = _indent(text), _item(text)
+        if dash < limit:
+            if text.lstrip(" ").startswith("-"):
+                levels.append((dash, r, None, True))
+            if (start < limit and start != dash) or not text.lstrip(" ").startswith("-"):
+                levels.append((start, r, key, False))
+            limit = dash
+    if line.lstrip(" ").startswith("-"):
+        items = [lv for lv in levels if lv[3]]
+        if not items:
+            return at(row, ind, "a list item ('- ') cannot stand here, among facts written 'name: value'. Put it "
+                      "under the fact it belongs to (such as 'scope:'), indented 2 spaces more than that fact's name.")
+        col, r, _, _ = min(items, key=lambda lv: abs(lv[0] - ind))
+        return at(row, ind, f"this list item is indented {_spaces(ind)}, but the item on line {r + 1} "
+                  f"{_spaces(col)}; the '-' of every item of one list starts in the same column: indent it "
+                  f"{_spaces(col)}.")
+    _, key = _item(line)
+    facts = [lv for lv in levels if not lv[3]]
+    name = f"'{key}'" if key else "this line"
+    if not facts:
+        return at(row, ind, f"{name} is indented {_spaces(ind)}, which lines up with nothing above it; "
+                  "indent it like the facts beside it.")
+    options = [f"{_spaces(c)} to put it beside '{k or lines[r].strip()}' (line {r + 1})"
+               for c, r, k, _ in sorted(facts, key=lambda lv: abs(lv[0] - ind))[:2]]
+    return at(row, ind, f"{name} is indented {_spaces(ind)}, which lines up with no fact above it. Indent it "
+              f"{' or '.join(options)}.")
+
+
+def _reader_finding(path: str, exc: yaml.YAMLError, text: str) -> Finding:
+    """A character no YAML file may hold (NUL, a control character), with where it is."""
+    pos = min(max(getattr(exc, "position", 0) or 0, 0), len(text))
+    before = _BREAKS.split(text[:pos])
+    char = getattr(exc, "character", None)
+    code = f"U+{char:04X}" if isinstance(char, int) else "an invisible control character"
+    return Finding(path, len(before), len(before[-1]) + 1, "error", "file-character",
+                   f"this file holds the control character {code} here, which a fact file may not contain; "
+                   "delete it (retype the text around it if you cannot see it).")

@@ -112,12 +112,87 @@ def _pattern(regex: str, what: str, example: str) -> Any:
     return Annotated[str, AfterValidator(check), WithJsonSchema(shown)]
 
 
-Text = Annotated[str, AfterValidator(_nonblank)]
+# Characters no output can carry: XML 1.0 forbids most of them (the Atom feed, SVG), and in a terminal
+# line or an address they change its meaning. Tab and line breaks are only layout in YAML text.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _printable(value: str) -> str:
+    if found := _UNPRINTABLE.search(value):
+        raise ValueError(f"it contains the invisible control character U+{ord(found.group()):04X}, which no page "
+                         "can show; delete it (in a quoted value, look for a \\ escape)")
+    return value
+
+
+_EMAIL = r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?")
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URL_SAFE = "/:@!$&*+,;=-._~%"  # RFC 3986 path characters, less the quote and parentheses
+
+
+def mailto(address: str) -> str:
+    """The mailto: link to exactly one address (RFC 6068): '?', '&', '=' and the like are percent-encoded,
+    so no text can add a recipient, a header or a body."""
+    from urllib.parse import quote
+
+    _printable(address)
+    if not re.fullmatch(_EMAIL, address):
+        raise ValueError(f"'{address}' is not one email address (a mailto: link gives only the address: "
+                         "no ?subject=, cc or other headers)")
+    if "%" in address:  # mail programs decode %0A to a line break: a new header
+        raise ValueError(f"'{address}' has a '%', which a mail link cannot carry safely; check the address")
+    local, domain = address.rsplit("@", 1)
+    return f"mailto:{quote(local, safe='!$*+-._~')}@{domain}"
+
+
+def safe_url(url: str) -> str:
+    """The one way a fact becomes a link target: https:// to a named host, or mailto: one address.
+
+    Every character that could end the address in Markdown, HTML or XML, or change where it leads
+    (quotes, brackets, '|', '\\', non-ASCII), is percent-encoded; what encoding cannot make safe
+    (another scheme, a user name before the host, white space) raises ValueError. Give it the fact as
+    written: an https address encoded twice is unchanged, but a mailto: one would be refused for its '%'.
+    """
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    _printable(url)
+    if re.search(r"\s", url):
+        raise ValueError(f"'{url}' has a space or line break in it; write %20 for a space in an address")
+    if url.startswith("mailto:"):
+        return mailto(url.removeprefix("mailto:"))
+    if not url.startswith("https://"):
+        raise ValueError(f"'{url}' is not an https:// or mailto: address")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[x/": an unclosed IPv6 bracket
+        raise ValueError(f"'{url}' is not a well-formed address") from None
+    if not _HOST.fullmatch(parts.netloc):  # "https://bank.com@evil.com/" goes to evil.com
+        raise ValueError(f"'{url}' does not start with a host name such as https://example.com/ "
+                         "(no user name, '@' or '\\' before the first '/')")
+
+    def encode(part: str, extra: str = "") -> str:
+        return quote(_LONE_PERCENT.sub("%25", part), safe=_URL_SAFE + extra)
+
+    return urlunsplit(("https", parts.netloc, encode(parts.path), encode(parts.query, "?"), encode(parts.fragment, "?")))
+
+
+def _linkable(value: str) -> str:
+    safe_url(value)  # refused here, with the fact's line, rather than when a page links it
+    return value
+
+
+def _mailable(value: str) -> str:
+    mailto(value)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_nonblank), AfterValidator(_printable)]
 Id = _pattern(r"[a-z0-9][a-z0-9_-]*", "a short lowercase id", "'api_logs' (letters, digits, - and _)")
-Email = _pattern(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", "an email address", "privacy@example.com")
+Email = Annotated[_pattern(_EMAIL, "an email address", "privacy@example.com"),
+                  AfterValidator(_mailable)]
 Domain = _pattern(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}", "a domain name", "example.com")
-Url = _pattern(r"(https://[^\s<>\"]+|mailto:[^\s<>\"]+)", "an https:// or mailto: address",
-               "https://example.com/privacy")
+Url = Annotated[_pattern(r"(https://[^\s<>\"]+|mailto:[^\s<>\"]+)", "an https:// or mailto: address",
+                         "https://example.com/privacy"), AfterValidator(_linkable)]
 def _written(regex: str, what: str):
     """Accept text only in the one way a lawyer would write it: no '1_000', '+5', '90.0' or Unix timestamps."""
     compiled = re.compile(regex)
@@ -198,6 +273,17 @@ class Duration(Fact):
     named_by_whole: ClassVar[bool] = True  # an error in its amount names the period: "the retention period of ..."
     amount: Count = required("The number of hours, days, months or years.", pages=("privacy",), examples=[90])
     unit: TimeUnit = required("The unit of time.", pages=("privacy",))
+
+    # Longer than any period a policy states, and short enough for date arithmetic on any date.
+    MAX_YEARS: ClassVar[int] = 1000
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Duration:
+        per_year = {"hours": 24 * 366, "days": 366, "months": 12, "years": 1}[self.unit]
+        if self.amount > self.MAX_YEARS * per_year:
+            raise ValueError(f"{self.amount:,} {self.unit} is more than {self.MAX_YEARS:,} years, longer than any "
+                             "period a policy can state; check the number, or say it in words under 'statement'")
+        return self
 
 
 class Retention(Fact):
@@ -481,7 +567,7 @@ def item_label(item: Any) -> str | None:
     return None
 
 
-def name_fact(loc: tuple, data: Any, root: type[BaseModel] = None) -> tuple[str, str]:
+def name_fact(loc: tuple, data: Any, root: type[BaseModel] | None = None) -> tuple[str, str]:
     """A fact in words and as a path: ("the retention period of API usage logs",
     "data_collected.api_logs.retention.period") for ``("data_collected", 2, "retention", "period")``.
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import FactError, Finding, UsageError
-from .load import Document, load_file
+from .load import Document, load_bytes, read_bounded
 from .model import Brand, Vendor, VendorRegistry, model_of, name_fact
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -57,7 +57,8 @@ class Project:
     def mkdocs_base(self) -> Path:
         """The MkDocs settings every brand shares: the project's mkdocs.yml, or legalsite's default."""
         own = self.root / "mkdocs.yml"
-        return own if own.is_file() else SKELETON / "mkdocs.yml"
+        # anything named mkdocs.yml counts (a folder, a pipe, a broken link): reading it reports what is wrong
+        return own if own.exists() or own.is_symlink() else SKELETON / "mkdocs.yml"
 
     def brand_path(self, slug: str) -> str:
         return f"content/brands/{slug}.yaml"
@@ -71,6 +72,16 @@ class Project:
             known = ", ".join(self.brands) or "none"
             raise UsageError(f"no brand named {', '.join(repr(s) for s in unknown)}; the brands are: {known}.")
         return list(dict.fromkeys(slugs))
+
+
+def read_template(path: Path) -> str:
+    """A template's text, read as a fact file is (kind and size first: a pipe named privacy.md.j2 must not hang)."""
+    shown = shown_template(path)
+    try:
+        return read_bounded(path, shown).decode("utf-8")
+    except UnicodeDecodeError:
+        raise FactError([Finding(shown, 1, 1, "error", "file-encoding",
+                                 "this template is not UTF-8 text; save it with UTF-8 encoding.")]) from None
 
 
 def shown_template(path: Path) -> str:
@@ -93,9 +104,10 @@ def load_project(root: Path | str = ".") -> Project:
 
     documents: dict[str, Document] = {}
     registry = VendorRegistry()
-    if (content / "vendors.yaml").exists():
-        registry = _validated(VendorRegistry, content / "vendors.yaml", "content/vendors.yaml", documents,
-                              "vendors", problems)
+    vendors_file = content / "vendors.yaml"
+    if vendors_file.exists() or vendors_file.is_symlink():  # a broken link is reported, not taken as "no vendors"
+        registry = _validated(VendorRegistry, vendors_file, "content/vendors.yaml", documents,
+                              "vendors", problems, root)
     brands: dict[str, Brand] = {}
     for path in sorted((content / "brands").iterdir()) if (content / "brands").is_dir() else ():
         shown = f"content/brands/{path.name}"
@@ -106,7 +118,7 @@ def load_project(root: Path | str = ".") -> Project:
             continue
         if path.suffix != ".yaml":
             continue
-        brand = _validated(Brand, path, shown, documents, path.stem, problems)
+        brand = _validated(Brand, path, shown, documents, path.stem, problems, root)
         if brand is not None:
             brands[path.stem] = brand
 
@@ -128,25 +140,34 @@ def load_project(root: Path | str = ".") -> Project:
 _loaded: dict[tuple[Path, type], tuple[bytes, Document, BaseModel]] = {}
 
 
-def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list):
+def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list,
+               root: Path | None = None):
     try:
-        signature = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
-    except OSError:
-        signature = None  # load_file reports it
+        if root is not None and not path.resolve().is_relative_to(root.resolve()):
+            raise FactError([Finding(shown, 1, 1, "error", "file-outside",
+                                     "this file is a link to a file outside the project; put the file itself "
+                                     "here, so the facts are kept and reviewed with the project.")])
+        raw = read_bounded(path, shown)  # a pipe, device, folder or huge file is refused before reading
+    except (FactError, OSError, RuntimeError) as exc:  # OSError, RuntimeError: resolving a broken or looping link
+        problems.extend(exc.findings if isinstance(exc, FactError) else
+                        [Finding(shown, 1, 1, "error", "file-unreadable", "this file is a link that leads nowhere; "
+                                 "replace it with the file itself.")])
+        return None
+    signature = hashlib.blake2b(raw, digest_size=16).digest()
     key_in_cache = (path.resolve(), model)
     cached = _loaded.get(key_in_cache)
-    if cached and signature and cached[0] == signature and cached[1].path == shown:
+    if cached and cached[0] == signature and cached[1].path == shown:
         documents[key] = cached[1]
         return cached[2]
-    facts = _validate(model, path, shown, documents, key, problems)
-    if facts is not None and signature and not documents[key].problems:
+    facts = _validate(model, raw, shown, documents, key, problems)
+    if facts is not None and not documents[key].problems:
         _loaded[key_in_cache] = (signature, documents[key], facts)
     return facts
 
 
-def _validate(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list):
+def _validate(model: type[BaseModel], raw: bytes, shown: str, documents: dict, key: str, problems: list):
     try:
-        doc = load_file(path, shown, empty_ok=model is VendorRegistry)
+        doc = load_bytes(raw, shown, empty_ok=model is VendorRegistry)
     except FactError as exc:
         problems.extend(exc.findings)
         return None

@@ -3,6 +3,16 @@
 The published folder is never written into: a complete new tree is staged
 beside it and exchanged with it in one rename, so a reader (or a web server)
 sees either the old sites or the new ones, never half of each.
+
+Only a folder that is missing, empty, or carries legalsite's marker file is
+ever replaced (``build --out`` and ``screenshots --out`` share this code), and
+never the project's own folder or a folder that contains it.
+
+An output that is a symbolic link (``site -> releases/current-build``, a common
+way to point a web server at a release) stays a link: the new tree is staged
+beside the link's target and exchanged with the target, so the link keeps
+pointing at the same path, which holds the new sites. The old tree is removed
+only because it carried the marker (or was empty).
 """
 
 from __future__ import annotations
@@ -13,10 +23,12 @@ import html
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -29,11 +41,23 @@ MARKER = ".legalsite"  # marks a folder legalsite may replace; records each bran
 _MARKER_NOTE = "Built by legalsite. This folder is replaced as a whole on every build."
 
 
+class ForeignFolderError(BuildError):
+    """The output folder is not legalsite's to replace (exit 1, as any refused build)."""
+
+
+def output_path(out: Path | str) -> Path:
+    """Where an output really is: absolute, without ``..``, and a symbolic link followed to its target."""
+    return Path(out).resolve()
+
+
 @contextlib.contextmanager
-def staging_dir(out: Path) -> Iterator[Path]:
-    """A fresh folder beside ``out`` (same filesystem, so the final rename is atomic); removed unless published."""
-    out = Path(out).absolute()
-    _refuse_foreign(out)
+def staging_dir(out: Path, protect: dict[str, Path] | None = None) -> Iterator[Path]:
+    """A fresh folder beside ``out`` (same filesystem, so the final rename is atomic); removed unless published.
+
+    Refuses, before creating anything, an ``out`` legalsite may not replace (see ``check_replaceable``).
+    """
+    out = output_path(out)
+    check_replaceable(out, protect)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
     try:
@@ -42,10 +66,28 @@ def staging_dir(out: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _refuse_foreign(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise BuildError(f"{out} exists and was not written by legalsite, so it will not be replaced; "
-                         "choose another --out folder or move that one away.")
+def check_replaceable(out: Path | str, protect: dict[str, Path] | None = None) -> None:
+    """Refuse an output that is not legalsite's: a file, a non-empty folder without the marker, or ``protect``.
+
+    ``protect`` names folders ({"the project": root}) that ``out`` must neither be nor contain, marker or
+    not: replacing ``out`` would delete them.
+    """
+    out = output_path(out)
+    for label, folder in (protect or {}).items():
+        folder = output_path(folder)
+        if out == folder or out in folder.parents:
+            held = f"is {label}" if out == folder else f"contains {label} ({folder})"
+            raise ForeignFolderError(f"{out} {held}, which replacing it with legalsite's output would delete; "
+                                     "nothing was changed. Choose another --out folder, a new or empty one "
+                                     f"that does not hold {label}.")
+    if out.exists() and not out.is_dir():
+        raise ForeignFolderError(f"{out} is a file, not a folder, so legalsite will not replace it; nothing was "
+                                 "changed. Choose another --out folder, or move that file away.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ForeignFolderError(
+            f"{out} is not empty and has no {MARKER} marker file, so it was not written by legalsite and will not "
+            "be replaced (legalsite replaces its output as a whole); nothing was changed. Choose another --out "
+            "folder (a new or empty one), or move that one away.")
 
 
 def validate_site(site: Path, pages: list[str], forbidden: list[str]) -> None:
@@ -83,26 +125,32 @@ def published_keys(out: Path) -> dict[str, str]:
         return {}  # no marker, or one from an older legalsite: every brand is rebuilt
 
 
-def carry_over(stage: Path, out: Path, rebuilt: list[str]) -> None:
-    """Bring the brands not rebuilt this time from the published ``out`` into ``stage``.
+def carry_over(stage: Path, out: Path, rebuilt: list[str], brands: Iterable[str] | None = None) -> list[str]:
+    """Bring the brands not rebuilt this time from the published ``out`` into ``stage``; returns those dropped.
 
+    A brand the marker records as published but not among ``brands`` (its fact file is gone) is dropped, so
+    the published tree follows the facts; folders the marker does not record are not legalsite's to drop.
     Files are hard-linked, not copied: published files are never changed in place (a build swaps in a
     whole new tree), so sharing them is safe and costs no copying.
     """
-    out = Path(out).absolute()
+    out = output_path(out)
     if not out.is_dir():
-        return
+        return []
+    gone = set(published_keys(out)) - set(brands) if brands is not None else set()
+    dropped = sorted(entry.name for entry in out.iterdir() if entry.is_dir() and entry.name in gone)
     kept = [entry for entry in sorted(out.iterdir())
-            if entry.is_dir() and entry.name not in rebuilt and not (stage / entry.name).exists()]
+            if entry.is_dir() and entry.name not in rebuilt and entry.name not in gone
+            and not (stage / entry.name).exists()]
     if kept and sys.platform == "linux" and shutil.which("cp"):
         # GNU cp links a hundred trees in one process, several times faster than copytree's Python loop.
         done = subprocess.run(["cp", "-al", "--", *map(str, kept), str(stage)], capture_output=True, check=False)
         if done.returncode == 0:
-            return
+            return dropped
         for entry in kept:  # e.g. another filesystem: start over with copies
             shutil.rmtree(stage / entry.name, ignore_errors=True)
     for entry in kept:
         shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
+    return dropped
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -153,21 +201,37 @@ _INDEX = """<!doctype html>
 
 def publish(stage: Path, out: Path, keys: dict[str, str] | None = None) -> None:
     """Make the complete, validated ``stage`` the new ``out`` in one step; ``keys`` are the brands' input keys."""
-    out = Path(out).absolute()
     kept = {slug: key for slug, key in sorted((keys or {}).items()) if (stage / slug).is_dir()}
-    (stage / MARKER).write_text(json.dumps({"note": _MARKER_NOTE, "brands": kept}, indent=2) + "\n",
-                                encoding="utf-8")
-    os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is meant to be read
-    if not out.exists():
-        os.rename(stage, out)
-    elif _exchange(stage, out):
-        pass  # stage now holds the old tree; the caller's cleanup removes it
-    else:
-        old = stage.with_name(stage.name + "-old")
-        os.rename(out, old)
-        os.rename(stage, out)
-        shutil.rmtree(old, ignore_errors=True)
-        stage.mkdir()  # the caller's cleanup expects it
+    write_marker(stage, {"brands": kept})
+    swap_in(stage, out)
+
+
+def write_marker(folder: Path, record: dict | None = None, note: str = _MARKER_NOTE) -> None:
+    """Mark ``folder`` as legalsite's, so a later run may replace it; ``record`` is kept in the marker."""
+    (Path(folder) / MARKER).write_text(json.dumps({"note": note, **(record or {})}, indent=2) + "\n",
+                                       encoding="utf-8")
+
+
+def swap_in(stage: Path, out: Path, protect: dict[str, Path] | None = None) -> None:
+    """Put ``stage`` where ``out`` is in one rename (``out`` followed if it is a symbolic link).
+
+    Afterwards ``stage`` holds the old tree (or nothing) and is the caller's to remove. ``out`` is checked
+    again first, in case a foreign folder appeared there while the new tree was being made; and
+    SIGTERM/SIGINT wait until the swap is done, so an interrupted run never leaves ``out`` missing.
+    """
+    out = output_path(out)
+    with uninterrupted():
+        check_replaceable(out, protect)
+        os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is meant to be read
+        if not out.exists():
+            os.rename(stage, out)
+        elif _exchange(stage, out):
+            pass  # stage now holds the old tree; the caller's cleanup removes it
+        else:
+            old = stage.with_name(stage.name + "-old")
+            os.rename(out, old)
+            os.rename(stage, out)
+            os.rename(old, stage)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -179,3 +243,53 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     at_fdcwd, rename_exchange = -100, 2
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+# --- signals: SIGTERM cleans up as Ctrl+C does --------------------------------------------------
+
+_deferred: list[BaseException] = []  # an interruption that arrived during an uninterrupted() section
+_depth = [0]
+
+
+@contextlib.contextmanager
+def orderly_signals() -> Iterator[None]:
+    """Within this block SIGTERM raises ``SystemExit(143)`` (128 + 15, the shell's code for "terminated") in
+    the main thread, as Ctrl+C raises KeyboardInterrupt, so every ``finally`` (temporary folders, worker
+    processes) runs; without it SIGTERM kills the process and leaves them behind. Both wait while an
+    ``uninterrupted()`` section runs. Does nothing outside the main thread, where Python cannot set handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame) -> None:
+        exc = SystemExit(128 + signum) if signum == signal.SIGTERM else KeyboardInterrupt()
+        if _depth[0]:
+            _deferred.append(exc)
+        else:
+            raise exc
+
+    previous = {}
+    for signum, usual in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
+        if signal.getsignal(signum) in (usual, None) or getattr(signal.getsignal(signum), "legalsite", False):
+            interrupt.legalsite = True  # a nested block (a build inside serve) may take over
+            previous[signum] = signal.signal(signum, interrupt)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """A section that SIGTERM/SIGINT (under ``orderly_signals``) do not cut short; they take effect after it."""
+    _depth[0] += 1
+    try:
+        yield
+    finally:
+        _depth[0] -= 1
+        if not _depth[0] and _deferred:
+            exc = _deferred.pop()
+            _deferred.clear()
+            raise exc

@@ -9,7 +9,6 @@ so a fact can never become markup or a link. Templates cannot opt out: the
 from __future__ import annotations
 
 import datetime as dt
-import re
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,8 +18,8 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import FactError, Finding
-from .model import Brand, Duration, Vendor, changed_pages, page_dates
-from .project import shown_template
+from .model import Brand, Duration, Vendor, changed_pages, page_dates, safe_url
+from .project import read_template, shown_template
 
 if TYPE_CHECKING:
     from .project import Project
@@ -107,18 +106,33 @@ def _extract(key: str, mapping: dict) -> Any:
 
 
 def _link(text: Any, url: str) -> Markup:
-    """A Markdown link; the model already allows only https:// and mailto: addresses."""
-    if not re.fullmatch(r"(https://|mailto:)[^\s<>\"]+", url):
-        raise jinja2.TemplateRuntimeError(f"refusing to link to {url!r}: only https:// and mailto: addresses")
-    target = url.replace("(", "%28").replace(")", "%29")
+    """A Markdown link to a fact's address, encoded by model.safe_url: nothing in it can end the link."""
+    try:
+        target = safe_url(str(url))
+    except ValueError as exc:
+        raise jinja2.TemplateRuntimeError(f"refusing to link to {url!r}: {exc}") from None
     return Markup(f"[{_finalize(text)}](<{target}>)")
+
+
+class _TemplateLoader(jinja2.FileSystemLoader):
+    """Jinja's folder loader (the first folder holding a name wins), reading each file as legalsite reads
+    facts: a special file or one too large is a finding, never a hang."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        parts = jinja2.loaders.split_template_path(template)  # refuses '..'
+        for folder in self.searchpath:
+            path = Path(folder, *parts)
+            if path.exists() or path.is_symlink():
+                text, mtime = read_template(path), path.stat().st_mtime
+                return text, str(path), lambda path=path, mtime=mtime: path.exists() and path.stat().st_mtime == mtime
+        raise jinja2.TemplateNotFound(template)
 
 
 def environment(template_dirs: Path | list[Path]) -> jinja2.Environment:
     """The Jinja environment every page is rendered with; a name is looked up in each folder in turn."""
     dirs = [template_dirs] if isinstance(template_dirs, Path) else template_dirs
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=_TemplateLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # makes macro output Markup, so finalize leaves it alone
         finalize=_finalize,

@@ -9,8 +9,6 @@ The cookie consent banner is hidden so it does not cover the page.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,9 +20,17 @@ from .browser import (
     site_pages,
 )
 from .errors import UsageError
+from .publish import (
+    check_replaceable,
+    orderly_signals,
+    staging_dir,
+    swap_in,
+    write_marker,
+)
 
 SCHEMES = ("light", "dark")
 HIDE_CONSENT = "[data-md-component=consent] { display: none !important; }"
+_MARKER_NOTE = "Written by legalsite screenshots. This folder is replaced as a whole on every run."
 
 
 def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterable[str] = SCHEMES,
@@ -33,7 +39,9 @@ def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterabl
     the site's own index.html, if any); returns the files written, inside ``out_dir``.
 
     The PNGs go to a fresh folder beside ``out_dir`` that replaces it only once every
-    one is written: a failed run leaves the previous screenshots as they were.
+    one is written: a failed run leaves the previous screenshots as they were. As with
+    ``build --out``, only a folder legalsite wrote (marked) or an empty one is replaced,
+    and never ``site_dir`` or a folder containing it.
     """
     site, out = Path(site_dir), Path(out_dir)
     schemes = list(schemes)
@@ -45,6 +53,7 @@ def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterabl
         raise UsageError(f"{site} holds no built brand sites; run 'legalsite build' first, or pass --site DIR.")
     if (site / "index.html").is_file():
         pages.insert(0, ("index", ""))
+    check_replaceable(out, protect={"the site to photograph": site})  # before Chromium is even looked for: a refusal needs no browser
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
@@ -53,10 +62,8 @@ def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterabl
                          "(it drives the system's Chromium; no browser download is needed).") from None
     chromium = require_chromium()
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     written: list[Path] = []
-    try:
+    with orderly_signals(), staging_dir(out, protect={"the site to photograph": site}) as stage:  # SIGTERM removes the stage too
         with serve_folder(site) as base, sync_playwright() as playwright:
             try:
                 browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -78,24 +85,7 @@ def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterabl
                     context.close()
             finally:
                 browser.close()
-        _swap(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+        write_marker(stage, note=_MARKER_NOTE)
+        swap_in(stage, out, protect={"the site to photograph": site})
     return written
 
-
-def _swap(stage: Path, out: Path) -> None:
-    """Put ``stage`` where ``out`` is, then delete the old ``out``."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent)) / "old"
-        out.rename(old)
-    try:
-        stage.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old.parent, ignore_errors=True)

@@ -18,6 +18,7 @@ from mkdocs.livereload import LiveReloadServer
 from .build import build_project
 from .errors import LegalsiteError, UsageError
 from .project import load_project
+from .publish import orderly_signals
 
 WATCHED = ("content", "templates", "mkdocs.yml")
 
@@ -79,8 +80,12 @@ def make_server(project_dir: Path, slug: str, out: Path, *, port: int = 8000,
 
 
 def serve(project_dir: Path, slug: str, *, port: int = 8000, host: str = "127.0.0.1") -> None:
-    """Preview brand ``slug`` on http://host:port/ until Ctrl+C, rebuilding whenever its sources change."""
-    with tempfile.TemporaryDirectory(prefix="legalsite-serve-") as tmp:
+    """Preview brand ``slug`` on http://host:port/ until Ctrl+C, rebuilding whenever its sources change.
+
+    SIGTERM ends it as Ctrl+C does, removing the temporary folder, but exits 143 (SystemExit) so a
+    supervisor can tell it was stopped.
+    """
+    with orderly_signals(), tempfile.TemporaryDirectory(prefix="legalsite-serve-") as tmp:
         # out is a folder inside tmp so that publish's staging folder, made beside out, is private too.
         server = make_server(project_dir, slug, Path(tmp) / "site", port=port, host=host)
         try:

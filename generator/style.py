@@ -10,10 +10,11 @@ facts, so it can never disagree with the cookie policy.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .feeds import CONSENT_CATEGORIES
+from .feeds import CONSENT_CATEGORIES, xml_text
 from .model import Brand
 
 # The page backgrounds of Material's two schemes ("default" is white; "slate" is hsl(225deg 15% 14%)).
@@ -66,8 +67,9 @@ def brand_css(brand: Brand) -> str:
     """The CSS variables Material's 'custom' palette reads, computed from the brand's two colours."""
     primary, accent = brand.theme.primary.lower(), brand.theme.accent.lower()
     on_primary = text_on(primary)
+    name = " ".join(brand.name.split()).replace("*/", "* /")  # a '*/' in the name would end the comment
     lines = [
-        f"/* {brand.name}: colours from content/brands, adjusted by legalsite to reach WCAG AA contrast. */",
+        f"/* {name}: colours from content/brands, adjusted by legalsite to reach WCAG AA contrast. */",
         ":root > * {",
         f"  --md-primary-fg-color: {primary};",
         f"  --md-primary-fg-color--light: {_mix(primary, '#ffffff', 0.25)};",
@@ -92,15 +94,55 @@ def brand_css(brand: Brand) -> str:
 def monogram(brand: Brand) -> str:
     """A logo for a brand without one: its initial, in the header's colours."""
     primary = brand.theme.primary.lower()
-    initial = html.escape(brand.name.strip()[:1].upper())
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 48">'
-            f'<rect width="48" height="48" rx="10" fill="{text_on(primary)}"/>'
-            f'<text x="24" y="34" text-anchor="middle" font-family="system-ui, sans-serif" font-size="28" '
-            f'font-weight="700" fill="{primary}">{initial}</text></svg>\n')
+    svg = ElementTree.Element("svg", xmlns=_SVG, viewBox="0 0 48 48")
+    ElementTree.SubElement(svg, "rect", width="48", height="48", rx="10", fill=text_on(primary))
+    text = ElementTree.SubElement(svg, "text", {"x": "24", "y": "34", "text-anchor": "middle", "font-size": "28",
+                                                "font-family": "system-ui, sans-serif", "font-weight": "700",
+                                                "fill": primary})
+    text.text = xml_text(brand.name.strip()[:1].upper())  # ElementTree escapes it; XML cannot carry some characters
+    return ElementTree.tostring(svg, encoding="unicode") + "\n"
+
+
+_SVG = "http://www.w3.org/2000/svg"
+# Namespaces whose elements a browser brings to life inside an SVG (an XHTML <img onerror>, a MathML link).
+_LIVE_NAMESPACES = ("http://www.w3.org/1999/xhtml", "http://www.w3.org/1998/Math/MathML")
+# Elements that run code, show another document or listen for events.
+_ACTIVE = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener", "audio", "video"}
+_ANIMATIONS = {"animate", "set", "animatemotion", "animatetransform", "animatecolor"}
+# Attributes that load or link to an address: only a reference inside the file ("#id") is allowed.
+_ADDRESSES = {"href", "src", "action", "formaction", "data", "codebase", "background", "poster", "srcset"}
+# CSS that loads something, or hides what it loads: url() and the like, @import, escapes, old IE script.
+_CSS_LOADS = re.compile(r"@import|\\|expression\s*\(|javascript:|-moz-binding|behavior\s*:|"
+                        r"(?<![\w-])(?:-webkit-)?(?:image|image-set|cross-fade|element|-moz-element)\s*\(")
+_CSS_URL = re.compile(r"(?<![\w-])(?:url|src)\s*\((?!\s*['\"]?\s*#)")
+
+
+def _css_problem(css: str) -> str | None:
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL).lower()
+    if found := _CSS_LOADS.search(css) or _CSS_URL.search(css):
+        return f"its CSS loads or hides an outside resource ({found.group().strip()})"
+    return None
+
+
+class _Tree(ElementTree.TreeBuilder):
+    """Notes a DOCTYPE and processing instructions (<?xml-stylesheet href=...?>), wherever they are, to refuse them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.doctype_seen = False
+        self.instruction: str | None = None
+
+    def pi(self, target, data=None):
+        self.instruction = self.instruction or target
+        return super().pi(target, data)
+
+    def doctype(self, name, pubid, system) -> None:  # XMLParser calls it for <!DOCTYPE ...>
+        self.doctype_seen = True
 
 
 def logo_problem(path: Path) -> str | None:
-    """Why a logo file cannot be published, or None. An SVG is a page of its own: no scripts, no outside links."""
+    """Why a logo file cannot be published, or None. An SVG is a page of its own (open its address and its
+    scripts run on the brand's site): nothing in it may run, listen, load or link outside the file."""
     if path.suffix.lower() not in LOGO_SUFFIXES:
         return "it is not an .svg or .png file"
     if not path.is_file():
@@ -109,20 +151,50 @@ def logo_problem(path: Path) -> str | None:
         return f"it is larger than {LOGO_MAX_BYTES // 1024} KB"
     if path.suffix.lower() == ".png":
         return None if path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" else "it is not a PNG image"
+    return svg_problem(path.read_bytes())
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG is not inert, or None: the rules of ``logo_problem``."""
+    tree = _Tree()
     try:
-        root = ElementTree.fromstring(path.read_bytes())
+        parser = ElementTree.XMLParser(target=tree)
+        parser.feed(data)
+        root = parser.close()
     except ElementTree.ParseError as exc:
-        return f"it is not well-formed SVG ({exc})"
+        return "it has a DOCTYPE, whose entities can pull in outside files" if tree.doctype_seen \
+            else f"it is not well-formed SVG ({exc})"
+    if tree.doctype_seen:
+        return "it has a DOCTYPE, whose entities can pull in outside files"
+    if tree.instruction:
+        return f"it has a processing instruction (<?{tree.instruction} ...?>), which can load a stylesheet"
+    if root.tag != f"{{{_SVG}}}svg":
+        return "it is not an SVG image (its root is not <svg xmlns=\"http://www.w3.org/2000/svg\">)"
     for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1].lower()
-        if tag in ("script", "foreignobject", "iframe", "embed", "object"):
+        if not isinstance(element.tag, str):
+            continue  # a comment
+        namespace, _, tag = element.tag[1:].rpartition("}") if element.tag.startswith("{") else ("", "", element.tag)
+        tag = tag.lower()
+        if namespace in _LIVE_NAMESPACES:
+            return f"it contains a <{tag}> element of HTML or MathML"
+        if tag in _ACTIVE:
             return f"it contains a <{tag}> element"
+        if tag in _ANIMATIONS:
+            target = element.get("attributeName", "").rsplit(":", 1)[-1].lower()
+            if target in _ADDRESSES or target.startswith("on"):
+                return f"its <{tag}> element changes '{element.get('attributeName')}', a link or event handler"
+        if tag == "style" and (problem := _css_problem("".join(element.itertext()))):
+            return problem
         for name, value in element.attrib.items():
             name = name.rsplit("}", 1)[-1].lower()
             if name.startswith("on"):
                 return f"it has an event handler ({name})"
-            if name == "href" and not value.startswith("#"):
+            if name in _ADDRESSES and not value.strip().startswith("#"):
                 return f"it links outside itself ({value})"
+            if "javascript:" in re.sub(r"\s", "", value).lower():
+                return f"it has a javascript: address ({value})"
+            if problem := _css_problem(value):  # style="..." and presentation attributes: fill="url(...)"
+                return problem
     return None
 
 

@@ -41,6 +41,7 @@ from legalsite.errors import UsageError
 from legalsite.feeds import CONSENT_CATEGORIES
 from legalsite.model import page_dates
 from legalsite.project import load_project
+from legalsite.publish import MARKER
 from legalsite.render import PAGE_TITLES, pages_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -338,14 +339,15 @@ def test_screenshots(built_site, browser, tmp_path):
     for name in ("index.html", "assets"):
         (brand / name).symlink_to(built_site / "linkrapi" / name)
     out = tmp_path / "shots"
-    (out / "stale").mkdir(parents=True)  # replaced as a whole
+    (out / "stale").mkdir(parents=True)  # replaced as a whole: an earlier run's folder, so it carries the marker
+    (out / MARKER).write_text("", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "legalsite", "-C", str(tmp_path), "screenshots",
                              "--site", str(brand.parent), "--out", str(out)],
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     expected = [out / "linkrapi" / f"index-{scheme}.png" for scheme in SCHEMES]
     assert result.stdout.splitlines() == [*map(str, expected), f"Wrote 2 screenshot(s) into {out}."]
-    assert sorted(p for p in out.rglob("*") if p.is_file()) == sorted(expected)
+    assert sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER) == sorted(expected)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging folder left
     tab = browser.new_page()
     light, dark = (brightness(tab, png) for png in expected)

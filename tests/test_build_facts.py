@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+
 from legalsite.build import build
 from legalsite.checks.pages import shown_facts
 from legalsite.project import Project, load_project

@@ -7,13 +7,14 @@ import struct
 import time
 from pathlib import Path
 
-import legalsite.build
 import pytest
+from mkdocs.exceptions import Abort
+
+import legalsite.build
 from legalsite.build import build
 from legalsite.errors import BuildError, FactError
 from legalsite.project import load_project
 from legalsite.publish import MARKER
-from mkdocs.exceptions import Abort
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

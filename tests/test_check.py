@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+
 from legalsite.checks import RULES, run_checks
 from legalsite.cli import cli
 from legalsite.project import load_project
@@ -41,6 +42,7 @@ BREAKS = {
                   "brands/linkrapi.svg"),
     "editor-schema": (LINKRAPI, "# yaml-language-server: $schema=../../schemas/brand.schema.json\n", "",
                       "# LinkrAPI"),
+    "mkdocs-config": ("mkdocs.yml", "strict: true", "strict: 7", "strict: 7"),
     "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
                       "    service: Identity\n", "okta"),
 }

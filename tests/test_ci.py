@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+
 from legalsite.cli import cli
 
 ROOT = Path(__file__).parents[1]

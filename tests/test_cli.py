@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mkdocs.exceptions import Abort
+
+import legalsite.build
 from legalsite.checks import RULES
 from legalsite.cli import cli
 
@@ -89,7 +92,7 @@ def test_not_a_project(tmp_path):
 
 # --- build ----------------------------------------------------------------------
 
-def test_a_failed_build_leaves_the_published_site_untouched(project, edit):
+def test_a_failed_build_leaves_the_published_site_untouched(project, edit, monkeypatch):
     built = run(project, "build", "linkrapi")
     assert built.exit_code == 0, built.output
     assert "Built 1 site(s)" in built.stdout
@@ -106,18 +109,32 @@ def test_a_failed_build_leaves_the_published_site_untouched(project, edit):
     assert snapshot(site) == before
     assert leftovers(project) == []
 
-    # good facts, but MkDocs fails while building into the staging folder
+    # good facts, but a setting MkDocs refuses: refused by the check, before anything is written
     (project / LINKRAPI).write_text(text.replace("retension:", "retention:"), encoding="utf-8")
     edit(project / "mkdocs.yml", "  - tables\n", "  - tables\n  - no_such_markdown_extension\n")
     result = run(project, "build", "linkrapi")
     assert result.exit_code == 1
-    assert "did not build" in result.stderr and "no_such_markdown_extension" in result.stderr
+    assert "mkdocs.yml:" in result.stderr and "error[mkdocs-config]" in result.stderr
+    assert "no_such_markdown_extension" in result.stderr
+    assert snapshot(site) == before
+    assert leftovers(project) == []
+
+    # good settings, but MkDocs fails while building into the staging folder
+    edit(project / "mkdocs.yml", "  - no_such_markdown_extension\n", "")
+    monkeypatch.setattr(legalsite.build, "mkdocs_build", _mkdocs_fails)
+    result = run(project, "build", "--force", "linkrapi")
+    assert result.exit_code == 1
+    assert "did not build" in result.stderr and "the theme broke" in result.stderr
     assert "Nothing was published." in result.stderr
     assert snapshot(site) == before
     assert leftovers(project) == []
 
 
-def test_a_failed_build_without_a_previous_site_creates_nothing(project, edit):
+def _mkdocs_fails(config):
+    raise Abort("the theme broke")
+
+
+def test_a_failed_build_without_a_previous_site_creates_nothing(project, edit, monkeypatch):
     edit(project / LINKRAPI, *TYPO)
     result = run(project, "build")
     assert result.exit_code == 1
@@ -127,7 +144,7 @@ def test_a_failed_build_without_a_previous_site_creates_nothing(project, edit):
 
     # a failure inside the staging folder cleans the staging folder up
     edit(project / LINKRAPI, "retension:", "retention:")
-    edit(project / "mkdocs.yml", "  - tables\n", "  - tables\n  - no_such_markdown_extension\n")
+    monkeypatch.setattr(legalsite.build, "mkdocs_build", _mkdocs_fails)
     result = run(project, "build", "idclinks")
     assert result.exit_code == 1
     assert "the site for brand 'idclinks' did not build" in result.stderr

@@ -3,11 +3,14 @@ without its own, and the new project 'legalsite init' writes."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from legalsite.build import build
 from legalsite.cli import cli
 from legalsite.project import DEFAULT_TEMPLATES, SKELETON, load_project
@@ -147,3 +150,20 @@ def test_new_makes_the_brands_folder_a_fresh_clone_lacks(tmp_path: Path):
 def test_outside_a_project_the_commands_point_to_init(tmp_path: Path):
     result = run(tmp_path, "check")
     assert result.exit_code == 2 and "legalsite init" in result.output
+
+
+@pytest.mark.parametrize("kind", ["fifo", "not-utf8"])
+def test_a_template_that_cannot_be_read_is_a_finding_not_a_hang(project: Path, kind: str):
+    path = project / "templates/privacy.md.j2"
+    if kind == "fifo":
+        os.mkfifo(path)  # opened plainly, reading it would wait forever for a writer
+    else:
+        path.write_bytes(b"# {{ title }}\n\xff\xfe\n")
+    done = threading.Event()
+    outcome = {}
+    worker = threading.Thread(target=lambda: (outcome.update(result=run(project, "check")), done.set()), daemon=True)
+    worker.start()
+    assert done.wait(30), "check hung on the template"
+    result = outcome["result"]
+    assert result.exit_code == 1
+    assert any(line.startswith("templates/privacy.md.j2:1:1: error[") for line in result.output.splitlines())

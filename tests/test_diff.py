@@ -15,6 +15,7 @@ from pathlib import Path
 import markdown
 import pytest
 from click.testing import CliRunner
+
 from legalsite.cli import cli
 from legalsite.diff import MATERIAL_RULES, diff_revisions, material_rule
 from legalsite.diff import _extract as extract

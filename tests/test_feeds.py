@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 import feedparser
 import jsonschema
 import pytest
+
 from legalsite.build import build, build_project
 from legalsite.checks import run_checks
 from legalsite.feeds import (

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from legalsite.checks import RULES
 from legalsite.cli import cli
 

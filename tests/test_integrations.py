@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from legalsite import __version__
 from legalsite.checks import RULES, github_annotations, sarif_report
 from legalsite.cli import cli

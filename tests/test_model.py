@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from pydantic import BaseModel
+
 from legalsite import model
 from legalsite.errors import FactError, Finding
 from legalsite.project import load_project
-from pydantic import BaseModel
 
 LINKRAPI = "content/brands/linkrapi.yaml"
 IDCLINKS = "content/brands/idclinks.yaml"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import own_template
+
 from legalsite.build import build
 from legalsite.errors import FactError
 from legalsite.project import load_project

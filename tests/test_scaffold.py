@@ -6,6 +6,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+
 from legalsite.checks import run_checks
 from legalsite.cli import cli
 from legalsite.errors import FactError

@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
+
 from legalsite.checks import run_checks
 from legalsite.cli import cli
 from legalsite.load import load_text

@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from legalsite import serve as serve_module
 from legalsite.errors import UsageError
 from legalsite.serve import make_server, serve

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from legalsite.build import build_project
 from legalsite.checks import run_checks
 from legalsite.feeds import CONSENT_CATEGORIES

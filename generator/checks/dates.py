@@ -56,7 +56,18 @@ def notice_period(project: Project) -> Iterator[Finding]:
                 yield doc.finding(("changes", i), f"the material change '{change.summary}' has no effective date; "
                                   "add 'effective:' so the notice period can be checked.", rule="notice-period")
             elif notice and (change.effective - change.date).days < _days(notice):
+                earliest = _plus_days(change.date, _days(notice))
+                move = (f"move 'effective' to {earliest} or later" if earliest else
+                        "no date the calendar holds is that late (the last is 9999-12-31); check both dates")
                 yield doc.finding(("changes", i, "effective"), f"the material change '{change.summary}' takes effect "
                                   f"{(change.effective - change.date).days} days after it was announced, but "
-                                  f"{brand.name} promises {notice.amount} {notice.unit}' notice; move 'effective' to "
-                                  f"{change.date + dt.timedelta(days=_days(notice))} or later.", rule="notice-period")
+                                  f"{brand.name} promises {notice.amount} {notice.unit}' notice; {move}.",
+                                  rule="notice-period")
+
+
+def _plus_days(day: dt.date, days: int) -> dt.date | None:
+    """``day`` plus ``days``, or None past the last date Python's calendar holds (9999-12-31)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..config import mkdocs_settings
 from ..errors import Finding
 from ..project import Project
 from ..schema import HEADERS, stale_schemas
@@ -27,6 +28,12 @@ def editor_schema(project: Project) -> Iterator[Finding]:
             yield Finding(doc.path, 1, 1, "warning", "editor-schema",
                           f"schemas/{kind}.schema.json, named on this line, is missing or out of date, so editors "
                           "check this file against old facts; run 'legalsite schema' and commit the result.")
+
+
+@rule("mkdocs-config", "error", "mkdocs.yml holds settings MkDocs accepts, in the shapes legalsite builds on.")
+def mkdocs_config(project: Project) -> Iterator[Finding]:
+    _, findings = mkdocs_settings(project)
+    yield from findings
 
 
 @rule("brand-none", "error", "A project has at least one brand to publish.")

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ..errors import FactError, Finding
 from ..model import Brand, Duration
-from ..project import Project, shown_template
+from ..project import Project, read_template, shown_template
 from ..render import PAGE_TITLES, display, pages_for, render_project
 from . import brands_of, rule
 
@@ -29,7 +29,11 @@ def template_literal_fact(project: Project) -> Iterator[Finding]:
     names = [v.name for v in project.vendors.values()] + [b.name for b in project.brands.values()]
     patterns = _TEMPLATE_FACTS + [(re.compile(rf"(?<![\w-]){re.escape(n)}(?![\w-])"), f"the name '{n}'") for n in names]
     for path in project.templates().values():  # the project's own and the defaults it does not override
-        source = path.read_text(encoding="utf-8")
+        try:
+            source = read_template(path)
+        except FactError as exc:
+            yield from exc.findings
+            continue
         # Comments may quote examples; blank them out but keep every line and column where it was.
         source = _JINJA_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
         for number, line in enumerate(source.splitlines(), start=1):

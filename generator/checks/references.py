@@ -11,11 +11,17 @@ from ..project import Project
 from ..style import logo_problem
 from . import brands_of, rule
 
+_NEAR_LIMIT = 500  # difflib compares with every candidate: beyond this, n unknown ids x n known would be quadratic
+_LISTED = 20  # the ids a message lists in full; a message per unknown id must not grow with the registry
+
 
 def _one_of(value: str, known: list[str]) -> str:
-    """"did you mean 'digitalocean'?" for a near miss, else the whole list."""
-    near = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    return f"did you mean '{near[0]}'?" if near else f"use one of: {', '.join(known)}."
+    """"did you mean 'digitalocean'?" for a near miss, else the list (its first ids, when it is long)."""
+    near = difflib.get_close_matches(value, known, n=1, cutoff=0.6) if len(known) <= _NEAR_LIMIT else []
+    if near:
+        return f"did you mean '{near[0]}'?"
+    more = f" and {len(known) - _LISTED:,} more" if len(known) > _LISTED else ""
+    return f"use one of: {', '.join(known[:_LISTED])}{more}."
 
 
 @rule("vendor-unknown", "error", "Every vendor a brand names exists in content/vendors.yaml.")
@@ -35,13 +41,14 @@ def vendor_unknown(project: Project) -> Iterator[Finding]:
 def category_unknown(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
         ids = [c.id for c in brand.data_collected]
+        known = set(ids)
         places = [(("sharing", "vendors", i, "shares"), use.shares) for i, use in enumerate(brand.sharing.vendors)]
         places += [(("sharing", "groups", i, "shares"), g.shares) for i, g in enumerate(brand.sharing.groups)]
         if brand.account_deletion and brand.account_deletion.kept_as:
             places.append((("account_deletion",), {"kept_as": brand.account_deletion.kept_as}))
         for loc, refs in places:
             for key, ref in (refs.items() if isinstance(refs, dict) else enumerate(refs)):
-                if ref not in ids:
+                if ref not in known:
                     yield doc.finding(loc + (key,), f"{brand.name} refers to the data category '{ref}', which it does "
                                       f"not collect (see data_collected); {_one_of(ref, ids)}", rule="category-unknown")
 

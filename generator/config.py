@@ -1,0 +1,231 @@
+"""MkDocs settings: the project's mkdocs.yml, checked the way a build uses it, and each brand's config.
+
+``check`` (the mkdocs-config rule) and ``build`` both read the settings through ``mkdocs_settings``, so a
+setting MkDocs would refuse stops ``check``, not a build halfway through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Iterator
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import FactError, Finding
+from .load import load_bytes, read_bounded
+from .model import Brand
+from .project import Project
+from .render import PAGE_TITLES
+from .style import consent_config
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+def load_base_config(project: Project) -> dict:
+    """The shared mkdocs.yml, read safely (duplicate keys refused) and with YAML's usual types.
+
+    Raises FactError with a finding at the setting's line for anything MkDocs would refuse.
+    """
+    base, findings = mkdocs_settings(project)
+    errors = [f for f in findings if f.is_error]
+    if errors or base is None:
+        raise FactError(errors)
+    return copy.deepcopy(base)
+
+
+class _SettingsLoader(yaml.SafeLoader):
+    """YAML's usual types for values; keys stay the text typed ('on' is not True) and dates stay text,
+    so the settings survive the JSON of the cache key and the YAML MkDocs reads."""
+
+    def construct_mapping(self, node, deep=False):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key_node.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep)
+
+
+_SettingsLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_settings_checked: dict[bytes, tuple[dict | None, list[Finding]]] = {}  # mkdocs.yml's bytes → what it gives
+
+
+def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
+    """mkdocs.yml as the base of every brand's config, and the findings that stop a build (``None`` then).
+
+    Checked as a build uses it: the fact loader's safety checks, the shapes legalsite adds to, then
+    MkDocs' own validation of a brand's config and one page through the Markdown extensions.
+    """
+    path = project.mkdocs_base
+    try:
+        raw = read_bounded(path, "mkdocs.yml")
+        if raw not in _settings_checked:
+            _settings_checked.clear()  # one mkdocs.yml per project: keep the latest only
+            _settings_checked[raw] = _check_settings(raw)
+    except FactError as exc:
+        return None, list(exc.findings)
+    base, findings = _settings_checked[raw]
+    return (copy.deepcopy(base) if base is not None else None), list(findings)
+
+
+def _check_settings(raw: bytes) -> tuple[dict | None, list[Finding]]:
+    doc = load_bytes(raw, "mkdocs.yml")  # no tags, no duplicate keys, bounded; raises FactError
+    if doc.problems:
+        return None, doc.problems
+
+    def at(loc: tuple, message: str) -> Finding:
+        lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+        if len(lines) > 1:  # MkDocs quotes a traceback: keep its first line and the error it ends with
+            message = f"{lines[0].rstrip('.')} ({lines[-1]})"
+        return doc.finding(loc, f"{message.rstrip('.')}; fix or remove this setting "
+                           "(see https://www.mkdocs.org/user-guide/configuration/).", rule="mkdocs-config", key=True)
+
+    try:
+        base = yaml.load(raw.decode("utf-8").removeprefix("\ufeff"), Loader=_SettingsLoader)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        return None, [at((), f"MkDocs cannot read this file: {exc}")]
+    if base is None:
+        base = {}
+    if not isinstance(base, dict):
+        return None, [at((), "mkdocs.yml must hold settings written 'name: value', one a line")]
+    problems = []
+    for key in ("theme", "extra", "extra_css", "markdown_extensions", "plugins"):
+        if key in base and base[key] is None:  # 'extra:' with nothing after it: as if not written
+            del base[key]
+    theme = base.setdefault("theme", {"name": "material"})
+    if isinstance(theme, str):
+        theme = base["theme"] = {"name": theme}
+    if not isinstance(theme, dict):
+        problems.append(at(("theme",), "theme must be settings under it, starting with 'name: material'"))
+    elif theme.get("name") != "material":
+        problems.append(at(("theme", "name") if "name" in theme else ("theme",),
+                           "legalsite's pages are built on the Material theme; write 'name: material' under theme"))
+    elif "language" in theme and not _material_language(theme["language"]):
+        problems.append(at(("theme", "language"), f"the Material theme has no language '{theme['language']}'; "
+                           "write a language code it knows, such as 'en', 'de' or 'fr'"))
+    else:
+        palette = theme.get("palette")
+        if palette is None:
+            theme.pop("palette", None)
+        elif isinstance(palette, dict):  # Material accepts one scheme written without a list
+            theme["palette"] = [palette]
+        elif not isinstance(palette, list) or not all(isinstance(s, dict) for s in palette):
+            problems.append(at(("theme", "palette"), "theme.palette must be a list of colour schemes, each "
+                               "written '- scheme: default' with its settings under it"))
+    if not isinstance(base.get("extra", {}), dict):
+        problems.append(at(("extra",), "extra must be settings written 'name: value' under it"))
+    if not isinstance(base.get("extra_css", []), list):
+        problems.append(at(("extra_css",), "extra_css must be a list of stylesheets, one '- file.css' a line"))
+    edit_uri = base.get("edit_uri")
+    if edit_uri and not base.get("repo_url") and not re.match(r"https?://", str(edit_uri)):
+        # MkDocs accepts this in its config check, then warns on every page, which fails the build
+        problems.append(at(("edit_uri",), "edit_uri is a path under repo_url, which is not set; set repo_url, "
+                           "or write edit_uri as a full https:// address"))
+    if problems:
+        return None, problems
+    problems = _mkdocs_validation(base, doc, at)
+    return (None if problems else base), problems
+
+
+def _material_language(code: Any) -> bool:
+    """Whether Material ships templates for ``code`` (it fails mid-build, not in its config check, otherwise)."""
+    import material
+
+    folder = Path(material.__file__).parent / "templates" / "partials" / "languages"
+    return isinstance(code, str) and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", code) is not None \
+        and (folder / f"{code}.html").is_file()
+
+
+def _mkdocs_validation(base: dict, doc, at) -> list[Finding]:
+    """MkDocs' own checks of a brand's config made from these settings, and one page through its extensions."""
+    import markdown
+    from mkdocs.config.defaults import MkDocsConfig
+
+    sample = Brand.model_validate({"name": "Example", "theme": {"primary": "#000000", "accent": "#000000"}})
+    config = brand_config(sample, ["index"], base)
+    problems: list[Finding] = []
+
+    def where(key: str) -> tuple:
+        return (key,) if (key,) in doc.values else ()
+
+    with tempfile.TemporaryDirectory(prefix="legalsite-settings-") as work, mkdocs_log() as messages:
+        (Path(work) / "docs").mkdir()
+        config_path = Path(work) / "mkdocs.yml"
+        config.update(docs_dir=str(Path(work) / "docs"), site_dir=str(Path(work) / "site"))
+        try:
+            config_path.write_text(yaml.safe_dump(config, sort_keys=True, allow_unicode=True), encoding="utf-8")
+            json.dumps(config, sort_keys=True)  # the cache key of every build
+            checked = MkDocsConfig(config_file_path=str(config_path))
+            with open(config_path, encoding="utf-8") as handle:
+                checked.load_file(handle)
+            errors, warnings = checked.validate()
+        except Exception as exc:  # noqa: BLE001  (MkDocs or PyYAML refusing a value in a way of its own)
+            return [at((), f"MkDocs cannot use these settings: {exc}")]
+        for key, error in [*errors, *warnings]:
+            problems.append(at(where(key), f"MkDocs refuses the setting '{key}': {error}"))
+        if not problems:
+            try:
+                markdown.Markdown(extensions=checked["markdown_extensions"],
+                                  extension_configs=checked["mdx_configs"]).convert("# Title\n\nText.\n")
+            except Exception as exc:  # noqa: BLE001  (an extension's own check of its options)
+                problems.append(at(where("markdown_extensions"),
+                                   f"a Markdown extension refuses its settings: {exc}"))
+        problems += [at((), f"MkDocs warns: {m}") for m in messages if not problems]
+    return problems
+
+
+def brand_config(brand: Brand, pages: list[str], base: dict) -> dict:
+    """The MkDocs config of one brand: the shared base plus the brand's name, address, navigation and look."""
+    config = copy.deepcopy(base)
+    config.update(
+        # MkDocs and Material print site_name into HTML unescaped (<title>, header, nav; theme/main.html too),
+        # and nowhere else: it goes in escaped. Material's two `site_name|e` uses are undone in main.html.
+        site_name=escape(brand.name),
+        nav=[{("Home" if page == "index" else PAGE_TITLES[page]): f"{page}.md"} for page in pages],
+    )
+    if brand.domain:
+        config["site_url"] = f"https://{brand.domain}/"
+    theme = config.setdefault("theme", {"name": "material"})
+    theme["custom_dir"] = str(THEME_DIR)
+    theme["logo"] = theme["favicon"] = logo_name(brand)
+    for scheme in theme.get("palette") or [{}]:
+        scheme.update(primary="custom", accent="custom")  # the colours themselves are in assets/brand.css
+    config["extra_css"] = [*config.get("extra_css", []), "assets/stylesheets/legalsite.css", "assets/brand.css"]
+    consent = consent_config(brand)
+    if consent:
+        config.setdefault("extra", {})["consent"] = consent
+        config["copyright"] = '<a href="#__consent">Change cookie settings</a>'
+    return config
+
+
+def logo_name(brand: Brand) -> str:
+    """Where a brand's logo (its own, or the generated monogram) is in its site."""
+    return "assets/logo" + (Path(brand.theme.logo).suffix.lower() if brand.theme.logo else ".svg")
+
+
+@contextlib.contextmanager
+def mkdocs_log() -> Iterator[list[str]]:
+    """Collect MkDocs' warnings instead of printing them; they become a finding or the build error's message."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("mkdocs")
+    handler = Collect(logging.WARNING)
+    saved = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = saved
