@@ -73,12 +73,14 @@ def _finalize(value: Any) -> Markup:
 
 def _join(items: Iterable[Any], separator: str = ", ", last: str | None = None) -> Markup:
     """Join facts escaped; ``last`` joins the final pair ("a, b and c")."""
-    parts = [_finalize(i) for i in items]
+    # Separators are the template's own words, so Markup; str.join would return plain text, which Markup's
+    # "+" then escapes a second time ("a: b" shown as "a&amp;#58; b").
+    parts, sep = [_finalize(i) for i in items], Markup(separator)
     if last is not None and len(parts) == 2:
-        return Markup(parts[0] + " " + last.lstrip(", ") + parts[1])  # no serial comma for two
+        return parts[0] + Markup(" " + last.lstrip(", ")) + parts[1]  # no serial comma for two
     if last is not None and len(parts) > 2:
-        return Markup(separator.join(parts[:-1]) + last + parts[-1])
-    return Markup(separator.join(parts))
+        return sep.join(parts[:-1]) + Markup(last) + parts[-1]
+    return sep.join(parts)
 
 
 def _sentence(value: Any) -> Markup:

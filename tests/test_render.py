@@ -11,7 +11,7 @@ from conftest import own_template
 
 from legalsite.build import build
 from legalsite.errors import FactError
-from legalsite.project import load_project
+from legalsite.project import DEFAULT_TEMPLATES, load_project
 from legalsite.render import environment, md_escape, render_brand, tidy
 
 HOSTILE = [
@@ -112,3 +112,13 @@ def test_templates_cannot_mark_facts_safe(project: Path):
 
 def test_tidy_separates_blocks():
     assert tidy("- a\n- b\nText\n## H\nPara\n\n\n\nEnd") == "- a\n- b\n\nText\n\n## H\n\nPara\n\nEnd\n"
+
+
+def test_a_list_of_three_or_more_is_escaped_once():
+    """str.join of escaped facts gives plain text, which Markup escaped again: 'a: b' read 'a&amp;#58; b'."""
+    env = environment(DEFAULT_TEMPLATES)
+    items = ["terms: see below", "A & B", "<c>"]
+    for template, expected in [("{{ items|join(', ', ', and ') }}", "terms&#58; see below, A &amp; B, and &lt;c\\>"),
+                               ("{{ items|join(', ') }}", "terms&#58; see below, A &amp; B, &lt;c\\>"),
+                               ("{{ items[:2]|join(', ', ', and ') }}", "terms&#58; see below and A &amp; B")]:
+        assert env.from_string(template).render(items=items) == expected
