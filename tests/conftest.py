@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,16 @@ def line_col(text: str, needle: str, offset: int = 0) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     return line, column
+
+
+def wait_for(condition, what: str, timeout: float, step: float = 0.02):
+    """Poll ``condition`` until it returns something true, and return that; fail the test after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(step)
+    pytest.fail(f"gave up after {timeout}s waiting for {what}")
 
 
 def own_template(project: Path, name: str) -> Path:

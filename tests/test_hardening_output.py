@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import conftest
 import pytest
 from click.testing import CliRunner
 
@@ -290,12 +291,7 @@ def living(parent: int | None = None, mentioning: str | None = None) -> list[int
 
 
 def wait_for(condition, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.02)
-    pytest.fail(f"gave up after {timeout}s waiting for {what}")
+    return conftest.wait_for(condition, what, timeout)
 
 
 def legalsite_temp(tmp: Path) -> list[str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import wait_for
 
 from legalsite import serve as serve_module
 from legalsite.errors import UsageError
@@ -34,12 +34,7 @@ def get(url: str) -> str:
 
 
 def wait_until(condition, what: str):
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"gave up after {DEADLINE}s waiting for {what}")
+    return wait_for(condition, what, DEADLINE, step=0.2)
 
 
 def test_serves_rebuilds_and_keeps_last_good_site(project: Path, tmp_path: Path, capsys) -> None:
