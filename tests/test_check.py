@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from legalsite.checks import RULES, run_checks
 from legalsite.cli import cli
 from legalsite.project import load_project
+from legalsite.render import render_project
 
 LINKRAPI = "content/brands/linkrapi.yaml"
 IDCLINKS = "content/brands/idclinks.yaml"
@@ -157,3 +158,16 @@ def test_shared_facts_that_agree_pass_and_show(project, edit):
     found = findings_of(project, "shared-fact-mismatch")
     assert {f.path for f in found} == {LINKRAPI, IDCLINKS, JOURNEYAPI}
     assert any("Example Group Limited" in f.message and f.path == LINKRAPI for f in found)
+
+
+def test_an_address_shows_on_its_page_as_the_link_it_becomes(project, edit):
+    """The page links an address percent-encoded; page-fact-missing compares with that, not with the raw text.
+
+    Found by the long escaping property run: a related policy's https address with a backtick and accents
+    was accepted by the model, shown encoded, and then refused by check as missing from the page.
+    """
+    edit(project / JOURNEYAPI, "  - name: Takedown Policy\n",
+         "  - name: Takedown Policy\n    url: https://example.com/`code`ë/take(down)\n")
+    assert findings_of(project, "page-fact-missing") == []
+    pages = render_project(load_project(project))["journeyapi"]
+    assert "https://example.com/%60code%60%C3%AB/take%28down%29" in pages["privacy"]

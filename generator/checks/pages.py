@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+import typing
 from collections.abc import Iterator
 
 from pydantic import BaseModel
 
 from ..errors import FactError, Finding
-from ..model import Brand, Duration
+from ..model import Brand, Duration, Url, safe_url
 from ..project import Project, read_template, shown_template
 from ..render import PAGE_TITLES, display, pages_for, render_project
 from . import brands_of, rule
@@ -99,6 +100,8 @@ def shown_facts(brand: Brand, slug: str, vendors: dict) -> Iterator[tuple[tuple,
                     words = extra.get("phrase") if item else None
                 elif "ref" in extra:
                     words = names[extra["ref"]](item)
+                elif info.annotation == Url or Url in typing.get_args(info.annotation):
+                    words = safe_url(item)  # a page links an address as encoded (a backtick as %60)
                 else:
                     words = display(item)
                 for page in pages if words else ():
