@@ -115,7 +115,8 @@ def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, r
 
 
 def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool) -> BuildResult:
-    check_replaceable(out, protect={"the project": project.root})  # before any work: a refused --out needs no build
+    protect = {"the project": project.root}
+    check_replaceable(out, protect)  # before any work: a refused --out needs no build
     selected = project.select(slugs)
     if slugs:
         project.focus = selected  # building some brands checks those (and what brands must share)
@@ -137,7 +138,7 @@ def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool)
     published = recorded if reuse else {}
     todo = [s for s in selected if published.get(s) != keys[s] or not (Path(out) / s / "index.html").is_file()]
 
-    with staging_dir(out, protect={"the project": project.root}) as stage, \
+    with staging_dir(out, protect) as stage, \
             tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
         build_sites({slug: inputs[slug] for slug in todo}, Path(work), stage, jobs)
         unpublished = carry_over(stage, out, rebuilt=todo, brands=project.brands)
@@ -162,7 +163,7 @@ def build_sites(inputs: dict[str, SiteInputs], work: Path, stage: Path, jobs: in
     try:
         chunks = [slugs[i::jobs] for i in range(jobs)]  # one chunk a worker, so each compiles the theme once
         futures = [pool.submit(_build_chunk, chunk, {s: inputs[s] for s in chunk}, work, stage) for chunk in chunks]
-        workers = list((getattr(pool, "_processes", None) or {}).values())
+        workers = _processes(pool)
         for future in futures:
             try:
                 future.result()  # re-raises a worker's BuildError
@@ -209,8 +210,12 @@ def _how_it_ended(workers: list) -> str:
     return ""
 
 
+def _processes(pool: ProcessPoolExecutor) -> list:
+    return list((getattr(pool, "_processes", None) or {}).values())  # no public API lists a pool's workers
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API lists them
+    processes = _processes(pool)
     for process in processes:
         with contextlib.suppress(OSError, ValueError):
             process.kill()

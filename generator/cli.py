@@ -274,7 +274,7 @@ def templates(project_dir: Path, names: tuple[str, ...]) -> None:
         legalsite templates
         legalsite templates --copy privacy.md.j2
     """
-    from .project import Project, shown_template
+    from .project import DEFAULT_TEMPLATES, Project
     from .scaffold import copy_template
 
     for name in names:
@@ -282,7 +282,7 @@ def templates(project_dir: Path, names: tuple[str, ...]) -> None:
     if not names:
         project = Project(root=project_dir, vendors={}, brands={})
         for name, path in project.templates().items():
-            own = not shown_template(path).startswith("/")
+            own = path.parent != DEFAULT_TEMPLATES
             click.echo(f"{name:<16} {'templates/' + name if own else 'default: ' + str(path)}")
 
 

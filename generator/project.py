@@ -141,9 +141,9 @@ _loaded: dict[tuple[Path, type], tuple[bytes, Document, BaseModel]] = {}
 
 
 def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list,
-               root: Path | None = None):
+               root: Path):
     try:
-        if root is not None and not path.resolve().is_relative_to(root.resolve()):
+        if not path.resolve().is_relative_to(root.resolve()):
             raise FactError([Finding(shown, 1, 1, "error", "file-outside",
                                      "this file is a link to a file outside the project; put the file itself "
                                      "here, so the facts are kept and reviewed with the project.")])
@@ -183,9 +183,8 @@ def _validate(model: type[BaseModel], raw: bytes, shown: str, documents: dict, k
         found = [_explain(model, doc, error) for error in exc.errors(include_url=False)]
         problems.extend(found)
         if model is Brand and all(f.rule == "fact-missing" for f in found):
-            from .checks.gaps import (
-                brand_gaps,  # a brand still being filled in: list its gaps too
-            )
+            # a brand still being filled in: list its gaps too (a lower stage reaching up; see the notes)
+            from .checks.gaps import brand_gaps
 
             problems.extend(brand_gaps(doc, model, doc.data))
         return None

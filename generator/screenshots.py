@@ -53,7 +53,8 @@ def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterabl
         raise UsageError(f"{site} holds no built brand sites; run 'legalsite build' first, or pass --site DIR.")
     if (site / "index.html").is_file():
         pages.insert(0, ("index", ""))
-    check_replaceable(out, protect={"the site to photograph": site})  # before Chromium is even looked for: a refusal needs no browser
+    protect = {"the site to photograph": site}
+    check_replaceable(out, protect)  # before Chromium is even looked for: a refusal needs no browser
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
@@ -63,7 +64,7 @@ def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterabl
     chromium = require_chromium()
 
     written: list[Path] = []
-    with orderly_signals(), staging_dir(out, protect={"the site to photograph": site}) as stage:  # SIGTERM removes the stage too
+    with orderly_signals(), staging_dir(out, protect) as stage:  # SIGTERM removes the stage too
         with serve_folder(site) as base, sync_playwright() as playwright:
             try:
                 browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -86,6 +87,6 @@ def take_screenshots(site_dir: Path | str, out_dir: Path | str, schemes: Iterabl
             finally:
                 browser.close()
         write_marker(stage, note=_MARKER_NOTE)
-        swap_in(stage, out, protect={"the site to photograph": site})
+        swap_in(stage, out, protect)
     return written
 
