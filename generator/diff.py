@@ -64,6 +64,9 @@ MATERIAL_RULES: tuple[tuple[str, str, str, Callable[[Any, Any], bool] | None], .
     ("a retention period is made longer", "changed", "data_collected.retention.period",
      lambda old, new: _in_days(new) > _in_days(old)),
     ("a retention period is set where there was none", "added", "data_collected.retention.period", None),
+    ("a retention period of the schedule is made longer", "changed", "retention_schedule.period",
+     lambda old, new: _in_days(new) > _in_days(old)),
+    ("a retention period of the schedule is set where there was none", "added", "retention_schedule.period", None),
     ("an analytics or advertising cookie is added", "added", "cookies[]",
      lambda old, new: new.category in ("analytics", "advertising")),
     ("a right is removed", "removed", "rights.items[]", None),
@@ -283,6 +286,8 @@ class _Side:
             text += f" ({category})"
         if shares := getattr(item, "shares", None):
             text += ", receives: " + ", ".join(self.show(s, fields["shares"]) for s in shares)
+        if received := getattr(item, "receives", None):  # the other direction: the brand receives it
+            text += ", sends us: " + ", ".join(self.show(s, fields["receives"]) for s in received)
         return text
 
 

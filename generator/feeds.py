@@ -36,7 +36,6 @@ from .render import change_anchor, display
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 ATOM = "http://www.w3.org/2005/Atom"
-CONSENT_CATEGORIES = ("analytics", "advertising")  # the cookie categories a visitor must opt in to
 
 
 class Out(BaseModel):
@@ -51,11 +50,16 @@ class Period(Out):
 class Subprocessor(Out):
     id: str = Field(description="The vendor's short id, stable across brands and versions.")
     name: str = Field(description="The vendor's legal name.")
-    service: str = Field(description="What the vendor does, in a few words.")
-    role: VendorRole = Field(
-        description="'subprocessor' processes data for the brand; 'recipient' receives data the user asks to send.")
-    purpose: str = Field(description="What the brand uses the vendor for.")
-    data_categories: list[str] = Field(description="The names of the data categories shared with the vendor.")
+    service: str | None = Field(description="What the vendor does, in a few words, or null where no policy says.")
+    role: VendorRole | None = Field(
+        description="'subprocessor' processes data for the brand; 'recipient' receives data the user asks to send; "
+                    "null where the policy does not classify the vendor.")
+    purpose: str | None = Field(description="What the brand uses the vendor for, or null where the policy says no more "
+                                            "than the vendor's service.")
+    data_categories: list[str] = Field(description="The names of the data categories the brand sends to the vendor, "
+                                                   "as the policy states them (empty where it does not say).")
+    data_received: list[str] = Field(description="The names of the data categories the brand receives from the "
+                                                 "vendor, as the policy states them.")
     website: str | None = Field(description="The vendor's website, or null where the facts do not give it.")
     privacy_policy: str | None = Field(description="The vendor's privacy policy, or null where not given.")
     locations: list[str] = Field(description="Where the vendor processes data, where stated.")
@@ -77,6 +81,10 @@ class SubprocessorList(Out):
                                                      "or null where the policy gives no date.")
     change_notice: Period | None = Field(description="How far ahead customers are told of a subprocessor change, "
                                                      "or null where the policy does not say.")
+    providers_term: str | None = Field(description="What the policy calls these companies (\"service providers\", "
+                                                   "\"sub-processors\"), or null where it does not say.")
+    illustrative: bool = Field(description="Whether the policy gives the named vendors as examples (\"include\"), "
+                                           "not as the complete list.")
     subprocessors: list[Subprocessor] | None = Field(description="The named vendors, or null where the policy "
                                                                  "names none.")
     provider_groups: list[ProviderGroup] = Field(description="Kinds of providers named without a company.")
@@ -84,13 +92,15 @@ class SubprocessorList(Out):
 
 class CookieEntry(Out):
     name: str | None = Field(description="The cookie or storage key, or null where the policy does not name it.")
-    storage: Storage = Field(description="Where the browser keeps it.")
-    provider: str = Field(description="The name of who sets it: the brand or one of its vendors.")
+    storage: Storage | None = Field(description="Where the browser keeps it, or null where the policy does not say.")
+    provider: str | None = Field(description="The name of who sets it (the brand or one of its vendors), or null "
+                                             "where the policy does not say.")
+    managed_by: str | None = Field(description="The name of the vendor the policy says manages it, or null.")
     purpose: str = Field(description="What it is for.")
-    category: CookieCategory = Field(
-        description="Its consent category.")
-    consent_required: bool = Field(description="Whether it is set only after the visitor opts in "
-                                               "(analytics and advertising).")
+    category: CookieCategory | None = Field(
+        description="Its category as the policy states it, or null where it gives none.")
+    consent_required: bool | None = Field(description="Whether the brand asks the visitor's consent before setting "
+                                                      "it, as the brand states; null where it does not say.")
     duration: str | None = Field(description="Its lifetime as the policy states it, or null where not stated.")
 
 
@@ -103,6 +113,7 @@ class CookieList(Out):
                                                      "or null where the policy gives no date.")
     cookies: list[CookieEntry] | None = Field(description="Every cookie and storage entry, or null where the "
                                                           "policy says nothing about cookies.")
+    may_use: bool = Field(description="Whether the policy says the brand *may* use these cookies, not that it does.")
     not_used: list[str] = Field(description="Kinds of cookies or tracking the brand says it does not use.")
 
 
@@ -137,6 +148,7 @@ def subprocessors(brand: Brand, vendors: dict[str, Vendor]) -> SubprocessorList:
     names = {c.id: c.name for c in brand.data_collected}
     named = [Subprocessor(id=use.vendor, name=vendors[use.vendor].name, service=vendors[use.vendor].service,
                           role=use.role, purpose=use.purpose, data_categories=[names[c] for c in use.shares],
+                          data_received=[names[c] for c in use.receives],
                           website=_url(vendors[use.vendor].website), privacy_policy=_url(vendors[use.vendor].privacy_policy),
                           locations=list(vendors[use.vendor].locations))
              for use in brand.sharing.vendors]
@@ -144,16 +156,20 @@ def subprocessors(brand: Brand, vendors: dict[str, Vendor]) -> SubprocessorList:
                             data_categories=[names[c] for c in g.shares]) for g in brand.sharing.groups]
     return SubprocessorList(brand=brand.name, last_updated=facts_date(brand, "sharing"),
                             change_notice=_period(brand.sharing.change_notice), subprocessors=named or None,
+                            providers_term=brand.sharing.providers_term, illustrative=brand.sharing.vendors_examples,
                             provider_groups=groups)
 
 
 def cookies(brand: Brand, slug: str, vendors: dict[str, Vendor]) -> CookieList:
-    entries = [CookieEntry(name=c.name, storage=c.storage,
-                           provider=brand.name if c.provider == slug else vendors[c.provider].name,
-                           purpose=c.purpose, category=c.category, consent_required=c.category in CONSENT_CATEGORIES,
+    def name(vid: str | None) -> str | None:
+        return None if vid is None else brand.name if vid == slug else vendors[vid].name
+
+    entries = [CookieEntry(name=c.name, storage=c.storage, provider=name(c.provider), managed_by=name(c.managed_by),
+                           purpose=c.purpose, category=c.category, consent_required=c.consent_required,
                            duration=c.duration) for c in brand.cookies]
     return CookieList(brand=brand.name, last_updated=facts_date(brand, "cookies", "cookie_policy"),
-                      cookies=entries or None, not_used=list(brand.cookie_policy.not_used))
+                      cookies=entries or None, may_use=brand.cookie_policy.may,
+                      not_used=list(brand.cookie_policy.not_used))
 
 
 def to_json(document: BaseModel | dict) -> str:

@@ -31,12 +31,16 @@ PAGES = ("index", "privacy", "cookies", "security")
 
 def fact(description: str, *, pages: tuple[str, ...] = (), expected: bool = False, default: Any = None,
          phrase: str | None = None, ref: str | None = None, examples: list | None = None, noun: str | None = None,
-         **kwargs) -> Any:
+         qualifies: str | None = None, **kwargs) -> Any:
     """Declare one fact field: its description, the pages that show it, and whether its absence is a gap.
 
     ``noun`` names the fact in a sentence ("the retention period") where the description does not start with one.
+    ``qualifies`` names the sibling fact a qualifier ("may", "up to", "including") belongs to ("/cookies": a
+    fact of the brand itself): the page must print the phrase where it prints that fact (tests/test_qualifiers.py).
     """
     extra: dict[str, Any] = {"pages": list(pages)}
+    if qualifies:
+        extra["qualifies"] = qualifies
     if noun:
         extra["noun"] = noun
     if ref:
@@ -221,13 +225,14 @@ class Vendor(Fact):
     """One company that processes data for at least one brand."""
 
     id: Id = required("The short id brands use to refer to this vendor.", examples=["stripe"], noun="the id")
-    name: Text = required("The vendor's legal name, as the seed policy gives it.", pages=("privacy", "security"),
+    name: Text = required("The vendor's legal name, as the brand's policy gives it.", pages=("privacy", "security"),
                           examples=["Stripe, Inc."])
-    service: Text = required("What the vendor does, in a few words.", pages=("security",),
-                             examples=["Payment processing"], noun="the service")
+    service: Text | None = fact("What the vendor does, in a few words, as a policy describes it (\"authentication "
+                                "provider\"); leave it out where no policy says.", pages=("privacy", "security"),
+                                examples=["Payment processing"], noun="the service")
     website: Url | None = fact("The vendor's website.", pages=("security",), expected=True, noun="the website")
     privacy_policy: Url | None = fact("Where the vendor's own privacy policy is published.", pages=("privacy", "security"), noun="the privacy policy address")
-    locations: list[Text] = fact("Where the vendor processes data, when the seed says so.", pages=("security",),
+    locations: list[Text] = fact("Where the vendor processes data, when a policy says so.", pages=("security",),
                                  default_factory=list, noun="the places of processing")
     notes: list[Text] = fact("Further facts about the vendor that hold for every brand that uses it.",
                              pages=("privacy", "security"), default_factory=list, noun="the notes")
@@ -289,13 +294,20 @@ class Duration(Fact):
 class Retention(Fact):
     """How long one category of data is kept. Rendered as one sentence."""
 
-    applies_to: Text | None = fact("The part of the category the rule covers, if not all of it.", pages=("privacy",), noun="the part the retention rule covers")
+    applies_to: Text | None = fact("What the rule covers, in the policy's words, where that is not simply the category "
+                                   "(\"API usage logs and task records\", \"prompt metadata (excluding image content)\").",
+                                   pages=("privacy",), noun="what the retention rule covers")
     statement: Text | None = fact("Retention said in words, where it is not a period (\"not persisted by default\").",
                                   pages=("privacy",), noun="the retention statement")
     condition: Text | None = fact("Kept while this holds (\"your account is open\").", pages=("privacy",), noun="the condition for keeping the data")
+    may: bool = fact("Whether the policy says the data *may* be kept (\"We may retain ...\"), not that it is.",
+                     pages=("privacy",), default=False, phrase="may", noun="whether the data may be kept",
+                     qualifies="period")
     period: Duration | None = fact("How long the data is kept.", pages=("privacy",), noun="the retention period")
-    up_to: bool | None = fact("Whether the period is a maximum (\"up to 90 days\"); write false for an exact period.",
-                              pages=("privacy",), phrase="up to", noun="whether the retention period is a maximum")
+    up_to: bool = fact("Whether the policy gives the period as a maximum (\"up to 90 days\"); without it the period "
+                       "is shown exactly as written (\"90 days\").", pages=("privacy",), default=False,
+                       phrase="up to", noun="whether the retention period is a maximum",
+                       qualifies="period")
     after: Text | None = fact("The event the period counts from (\"account deletion\").", pages=("privacy",), noun="the event the retention period counts from")
     until: Text | None = fact("The event that ends retention (\"you delete your account\").", pages=("privacy",), noun="the event that ends retention")
     reason: Text | None = fact("Why the data is kept that long (\"as required by tax regulations\").",
@@ -304,12 +316,38 @@ class Retention(Fact):
     then: Text | None = fact("What happens to the data at the end (\"purged\").", pages=("privacy",), noun="what happens to the data at the end of retention")
 
 
+class RetentionEntry(Retention):
+    """A line of the policy's retention schedule about records it does not list as collected data
+    ("Billing records", "Generated image CDN cache")."""
+
+    records: Text = required("The records the rule covers, in the policy's words.", pages=("privacy",),
+                             examples=["Billing records"], noun="the records")
+    categories: list[Id] = fact("Ids of the collected data categories these records are, where the policy itself "
+                                "makes that link; it is never shown, it only tells 'check' the category's "
+                                "retention is stated.", ref="category", default_factory=list,
+                                noun="the data categories the records are")
+
+
+class ConditionalItems(Fact):
+    when: Text = required("When these items are collected, in the policy's words (\"if you sign in via Google\").",
+                          pages=("privacy",), noun="the condition")
+    items: list[Text] = required("The data collected only then.", pages=("privacy",), noun="the list of data")
+
+
 class DataCategory(Fact):
     id: Id = required("A short id for this category, used by vendors' 'shares' lists.", examples=["api_logs"], noun="the id")
     name: Text = required("The category's name as the policy shows it.", pages=("privacy",),
                           examples=["API usage logs"])
+    may: bool = fact("Whether the policy says this data *may* be collected, not that it is.", pages=("privacy",),
+                     default=False, phrase="may", noun="whether the data may be collected", qualifies="items")
     items: list[Text] = fact("The list of data in this category.", pages=("privacy",), default_factory=list,
                              expected=True, noun="the list of data")
+    items_examples: bool = fact("Whether the policy gives the list as examples (\"including ...\", \"such as ...\"), "
+                                "not as the complete list.", pages=("privacy",), default=False, phrase="including",
+                                noun="whether the list of data gives examples only", qualifies="items")
+    conditional_items: list[ConditionalItems] = fact("Data collected only in some cases, each with its condition.",
+                                                     pages=("privacy",), default_factory=list,
+                                                     noun="the data collected only in some cases")
     source: Text | None = fact("How or when the data is collected.", pages=("privacy",), noun="how the data is collected")
     details: list[Text] = fact("Further statements about this category.", pages=("privacy",), default_factory=list, noun="the further statements")
     purposes: list[Text] = fact("Why this category is collected.", pages=("privacy",), default_factory=list, noun="the purposes")
@@ -317,8 +355,10 @@ class DataCategory(Fact):
 
 
 class UseOfData(Fact):
+    may: bool = fact("Whether the policy says the data *may* be used for these purposes, not that it is.",
+                     pages=("privacy",), default=False, phrase="may", qualifies="purposes")
     solely: bool = fact("Whether the data is used for the listed purposes only (\"solely to\").", pages=("privacy",),
-                        default=False, phrase="solely")
+                        default=False, phrase="solely", qualifies="purposes")
     purposes: list[Text] = fact("The purposes the brand uses personal data for.", pages=("privacy",), default_factory=list,
                                 expected=True)
     limits: list[Text] = fact("What the brand promises not to do with the data.", pages=("privacy",),
@@ -328,12 +368,16 @@ class UseOfData(Fact):
 class VendorUse(Fact):
     vendor: Id = required("The id of a vendor in content/vendors.yaml.", pages=("privacy", "security"), ref="vendor",
                           examples=["stripe"], noun="the vendor id")
-    role: VendorRole = fact(
-        "'subprocessor' for a provider that processes data for the brand; 'recipient' for a service the brand "
-        "sends data to on the user's behalf.", default="subprocessor", noun="the role")
-    purpose: Text = required("What this brand uses the vendor for.", pages=("privacy", "security"), noun="the purpose")
-    shares: list[Id] = fact("Ids of the data categories this brand shares with the vendor.",
+    role: VendorRole | None = fact(
+        "Only where the policy classifies the vendor: 'subprocessor' for a provider that processes data for the "
+        "brand; 'recipient' for a service the brand sends data to on the user's behalf.", noun="the role")
+    purpose: Text | None = fact("What this brand uses the vendor for, where the policy says more than the vendor's "
+                                "service.", pages=("privacy", "security"), noun="the purpose")
+    shares: list[Id] = fact("Ids of the data categories this brand sends to the vendor, as the policy states them.",
                             pages=("privacy", "security"), ref="category", default_factory=list, noun="the data shared")
+    receives: list[Id] = fact("Ids of the data categories this brand receives from the vendor, as the policy states "
+                              "them (\"we receive billing metadata from Stripe\").", pages=("privacy", "security"),
+                              ref="category", default_factory=list, noun="the data received")
 
 
 class VendorGroup(Fact):
@@ -351,14 +395,28 @@ class VendorGroup(Fact):
 class Sharing(Fact):
     statements: list[Text] = fact("General promises about sharing (\"We do not sell your personal data.\").",
                                   pages=("privacy",), default_factory=list)
+    providers_term: Text | None = fact("What the policy calls the companies it shares data with (\"service "
+                                       "providers\", \"sub-processors\"); headings use it. Without it, pages say "
+                                       "\"providers\" and make no classification.",
+                                       examples=["service providers"], noun="what the policy calls its providers")
+    vendors_intro: Text | None = fact("The sentence that introduces the list of vendors, in the policy's words "
+                                      "(\"Our key sub-processors include:\").", pages=("privacy",),
+                                      noun="the sentence before the list of vendors")
+    vendors_examples: bool = fact("Whether the policy gives the vendors as examples (\"include\"), not as the "
+                                  "complete list.", pages=("privacy", "security"), default=False, phrase="include",
+                                  noun="whether the list of vendors gives examples only", qualifies="vendors")
     vendors: list[VendorUse] = fact("The list of named vendors this brand shares data with.", pages=("privacy", "security"),
                                     default_factory=list, expected=True)
+    also_named: list[Id] = fact("Ids of vendors the policy names elsewhere (in a purpose, how data is collected) "
+                                "without listing them among the companies it shares data with. Pages never list "
+                                "them as providers; naming them here tells 'check' the mention is meant.",
+                                ref="vendor", default_factory=list, noun="the vendors named elsewhere")
     groups: list[VendorGroup] = fact("Kinds of providers the brand shares data with without naming them.",
                                      pages=("privacy", "security"), default_factory=list)
     terms: Text | None = fact("What binds the vendors (\"each is bound by a Data Processing Agreement\").",
                               pages=("privacy", "security"))
-    list_page: Page | None = fact("The page the policy says holds the subprocessor list.", pages=("privacy",),
-                                  ref="page")
+    list_page: Page | None = fact("The page the policy says holds the list of providers; the pointer is shown once "
+                                  "that page has a list to show.", ref="page")
     change_notice: Duration | None = fact("How far ahead customers are told of a subprocessor change.",
                                           pages=("privacy", "security"))
     legal_requests: Text | None = fact("How the brand answers demands from authorities.", pages=("privacy",))
@@ -373,17 +431,26 @@ class AccountDeletion(Fact):
 
 class Cookie(Fact):
     name: Text | None = fact("The name of the cookie or storage key.", pages=("cookies",), expected=True)
-    storage: Storage = fact("Where the browser keeps it.", pages=("privacy", "cookies"),
-                                                       default="cookie", noun="where the browser keeps it")
-    provider: Id = required("Who sets it: the brand's own slug, or the id of one of its vendors.",
-                            pages=("privacy", "cookies"), ref="provider", noun="who sets it")
+    storage: Storage | None = fact("Where the browser keeps it, where the policy says.", pages=("privacy", "cookies"),
+                                   noun="where the browser keeps it")
+    provider: Id | None = fact("Who sets it, where the policy says: the brand's own slug, or the id of one of its "
+                               "vendors.", pages=("privacy", "cookies"), ref="provider", noun="who sets it")
+    managed_by: Id | None = fact("The vendor the policy says manages it (\"managed by Clerk\").",
+                                 pages=("privacy", "cookies"), ref="vendor", noun="who manages it")
     purpose: Text = required("What it is for.", pages=("privacy", "cookies"), noun="the purpose")
-    category: CookieCategory = required(
-        "Its consent category.", pages=("privacy", "cookies"), noun="the consent category")
+    category: CookieCategory | None = fact(
+        "Its category, where the policy gives one (\"essential cookies\").", pages=("privacy", "cookies"),
+        expected=True, noun="the category")
+    consent_required: bool | None = fact(
+        "Whether the brand asks the visitor's consent before setting it, as the brand states; the consent banner "
+        "lists exactly the cookies stated true.", pages=("cookies",), phrase="asked before it is set",
+        noun="whether consent is asked")
     duration: Text | None = fact("The lifetime of the cookie or storage entry (\"session\", \"1 year\").", pages=("cookies",), expected=True, noun="the lifetime")
 
 
 class CookiePolicy(Fact):
+    may: bool = fact("Whether the policy says the brand *may* use these cookies (\"We may use cookies ...\").",
+                     pages=("privacy", "cookies"), default=False, phrase="may", qualifies="/cookies")
     not_used: list[Text] = fact("Kinds of cookies or tracking the brand says it does not use.",
                                 pages=("privacy", "cookies"), default_factory=list)
     controls: Text | None = fact("How a visitor controls cookies.", pages=("privacy", "cookies"))
@@ -393,6 +460,9 @@ class Security(Fact):
     summary: Text | None = fact("The general security commitment.", pages=("privacy", "security"))
     measures: list[Text] = fact("The list of security measures the brand states.", pages=("privacy", "security"),
                                 default_factory=list, expected=True)
+    measures_examples: bool = fact("Whether the policy gives the measures as examples (\"These measures include\"), "
+                                   "not as the complete list.", pages=("privacy", "security"), default=False,
+                                   phrase="include", qualifies="measures")
     limits: Text | None = fact("What the brand says security cannot guarantee.", pages=("privacy", "security"))
     breach: Text | None = fact("What the brand does after a data breach.", pages=("privacy", "security"))
 
@@ -417,16 +487,33 @@ class Transfers(Fact):
     statements: list[Text] = fact("How data moves across borders.", pages=("privacy",), default_factory=list)
     safeguards: list[Text] = fact("The legal safeguards relied on (\"standard contractual clauses\").",
                                   pages=("privacy",), default_factory=list)
+    safeguards_examples: bool = fact("Whether the policy names the safeguards as examples (\"such as standard "
+                                     "contractual clauses\").", pages=("privacy",), default=False, phrase="such as",
+                                     qualifies="safeguards")
     safeguards_when: Text | None = fact("When those safeguards are used (\"where required by law\").",
                                         pages=("privacy",))
 
 
 class Children(Fact):
-    minimum_age: Count = required("The age below which the service is not directed at children.", pages=("privacy",))
+    not_directed_at: Text = fact("Who the service is not directed at, in the policy's words (\"children\", "
+                                 "\"individuals\").", pages=("privacy",), default="children", noun="who the service "
+                                 "is not directed at")
+    minimum_age: Count | None = fact("The age below which the service is not directed at them.", pages=("privacy",),
+                                     noun="the minimum age")
     local_minimum_age: Count | None = fact("A higher minimum age that applies under some local laws.",
                                            pages=("privacy",))
-    statement: Text | None = fact("What the brand says about collecting children's data.", pages=("privacy",))
-    on_report: Text | None = fact("What the brand does when told a child's data was collected.", pages=("privacy",))
+    not_knowingly_collected_from: Text | None = fact(
+        "Whose personal information the brand says it does not knowingly collect (\"minors\", \"children\").",
+        pages=("privacy",), noun="whose data the brand does not knowingly collect")
+    collection_age: Count | None = fact("The age the policy gives in that sentence, where it gives one there "
+                                        "(\"from children under 16\").", pages=("privacy",))
+    statement: Text | None = fact("Anything else the brand says about collecting children's data.", pages=("privacy",))
+    report_trigger: Text | None = fact("What a reader should tell the brand about (\"a minor has created an "
+                                       "account\").", pages=("privacy",), noun="what to report")
+    contact_immediately: bool = fact("Whether the policy asks to be told immediately.", pages=("privacy",),
+                                     default=False, phrase="immediately", qualifies="report_trigger")
+    on_report: Text | None = fact("What the brand does when told (\"we will delete the account promptly\").",
+                                  pages=("privacy",))
 
 
 class PolicyChanges(Fact):
@@ -434,8 +521,12 @@ class PolicyChanges(Fact):
                                   default_factory=list)
     material_notice: Duration | None = fact("The notice period before a material change takes effect.",
                                             pages=("privacy",), expected=True)
+    notice_to: Text | None = fact("Who is told of a material change, where not the reader (\"account admins\").",
+                                  pages=("privacy",))
     notice_channel: Text | None = fact("How people are told of a material change (\"by email\").",
                                        pages=("privacy",))
+    after_notice: list[Text] = fact("Statements that come after the notice period, such as one that relies on "
+                                    "\"that date\".", pages=("privacy",), default_factory=list)
 
 
 class ResponseTime(Fact):
@@ -443,12 +534,14 @@ class ResponseTime(Fact):
     high: Count = required("The time within which the brand answers.", pages=("privacy",))
     unit: Literal["hours", "days"] = required("Hours or days.", pages=("privacy",))
     business_days: bool = fact("Whether only business days count.", pages=("privacy",), default=False,
-                               phrase="business days")
+                               phrase="business days", qualifies="high")
     typical: bool = fact("Whether this is typical rather than promised.", pages=("privacy",), default=False,
-                         phrase="typically")
+                         phrase="typically", qualifies="high")
 
 
 class Contact(Fact):
+    topics: list[Text] = fact("What to contact the brand about, in the policy's words (\"privacy-related questions\", "
+                              "\"data requests\").", pages=("privacy",), default_factory=list)
     email: Email | None = fact("The email address for privacy questions and requests.", pages=("privacy", "index"),
                                expected=True)
     channels: list[Text] = fact("Other ways to reach the brand (\"the contact form on our website\").",
@@ -496,6 +589,9 @@ class Brand(Fact):
     introduction: list[Text] = fact("The brand's own opening paragraphs.", pages=("privacy",), default_factory=list)
     scope: list[Text] = fact("What the policy covers (\"our REST API\").", pages=("privacy",), default_factory=list,
                              expected=True)
+    scope_lead: Text | None = fact("The words before the list of what the policy covers, where the policy does not "
+                                   "say \"This policy applies to\".", pages=("privacy",),
+                                   noun="the words before the scope")
     definitions: list[Definition] = fact("Words the policy defines.", pages=("privacy",), default_factory=list)
     data_collection_note: Text | None = fact("A statement about collection as a whole.", pages=("privacy",))
     data_collected: list[DataCategory] = fact("Each category of personal data collected.", pages=("privacy",),
@@ -503,6 +599,9 @@ class Brand(Fact):
     use: UseOfData = fact("How the data is used.", default_factory=UseOfData)
     sharing: Sharing = fact("Who the data is shared with.", default_factory=Sharing)
     retention_summary: Text | None = fact("The general retention rule.", pages=("privacy",))
+    retention_schedule: list[RetentionEntry] = fact("Retention stated for records rather than for a category of "
+                                                    "collected data (\"Billing records\").", pages=("privacy",),
+                                                    default_factory=list)
     account_deletion: AccountDeletion | None = fact("What happens when an account is deleted.", pages=("privacy",))
     cookies: list[Cookie] = fact("The cookies and local storage entries the brand uses.", pages=("cookies", "privacy"),
                                  default_factory=list, expected=True)
@@ -559,8 +658,8 @@ def _item_key(item: Any) -> str | None:
 
 
 def item_label(item: Any) -> str | None:
-    """One item of a list in words: its name ("API usage logs"), term, vendor, id, purpose or date."""
-    for key in ("name", "term", "vendor", "id", "purpose", "date"):
+    """One item of a list in words: its name ("API usage logs"), records, term, vendor, id, purpose or date."""
+    for key in ("name", "records", "term", "vendor", "id", "purpose", "when", "date"):
         value = _get(item, key)
         if isinstance(value, (str, dt.date)) and str(value).strip():
             return str(value)
@@ -581,7 +680,7 @@ def name_fact(loc: tuple, data: Any, root: type[BaseModel] | None = None) -> tup
             item = value[part] if isinstance(value, list) and part < len(value) else None
             key = _item_key(item) if item is not None else None
             path.append(key if key and "." not in key else f"[{part + 1}]")
-            label = item_label(item) if item is not None else label
+            label = (item_label(item) if item is not None else None) or label  # a text item keeps its list's owner
             value = item
             continue
         fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .feeds import CONSENT_CATEGORIES, xml_text
+from .feeds import xml_text
 from .model import Brand
 
 # The page backgrounds of Material's two schemes ("default" is white; "slate" is hsl(225deg 15% 14%)).
@@ -199,24 +199,27 @@ def svg_problem(data: bytes) -> str | None:
 
 
 def consent_config(brand: Brand) -> dict | None:
-    """Material's ``extra.consent`` for a brand whose facts list cookies that need consent; None otherwise.
+    """Material's ``extra.consent`` for a brand that states some cookie is set only with consent; None otherwise.
 
-    Material inserts these strings into the page as HTML, so every fact is escaped here.
+    Only the brand's own statement (``consent_required: true``) brings the banner: legalsite never concludes
+    from a category that consent is needed. Material inserts these strings into the page as HTML, so every
+    fact is escaped here.
     """
-    optional = [c for c in brand.cookies if c.category in CONSENT_CATEGORIES]
+    optional = [c for c in brand.cookies if c.consent_required]
     if not optional:
         return None
     name = html.escape(brand.name)
-    essential = [c for c in brand.cookies if c.category not in CONSENT_CATEGORIES]
-    kinds = {category: [c.purpose for c in optional if c.category == category] for category in CONSENT_CATEGORIES}
-    described = "; ".join(html.escape(f"{category} cookies ({', '.join(purposes)})")
-                          for category, purposes in kinds.items() if purposes)
+    kinds: dict[str, list[str]] = {}
+    for cookie in optional:
+        kinds.setdefault(cookie.category or "other", []).append(cookie.purpose)
+    described = "; ".join(html.escape(f"{kind} cookies ({', '.join(purposes)})" if kind != "other"
+                                      else f"cookies for {', '.join(purposes)}") for kind, purposes in kinds.items())
     text = f"With your consent, {name} also uses {described}. You can accept or reject them, and change your " \
            "choice at any time from the link at the foot of each page."
-    if essential:
+    if any(c.category == "essential" for c in brand.cookies):
         text = f"{name} uses essential cookies that its service needs. " + text
     # Unticked: consent must be given, never assumed.
-    cookies = {category: {"name": html.escape(f"{category.capitalize()}: {', '.join(purposes)}"), "checked": False}
-               for category, purposes in kinds.items() if purposes}
+    cookies = {kind: {"name": html.escape(f"{kind.capitalize()}: {', '.join(purposes)}"), "checked": False}
+               for kind, purposes in kinds.items()}
     return {"title": "Cookie consent", "description": text, "cookies": cookies,
             "actions": ["accept", "reject", "manage"]}

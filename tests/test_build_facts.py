@@ -93,6 +93,7 @@ def test_every_field_declares_its_pages():
 def test_no_page_shows_another_brands_facts(shipped: Project, site: Path, slug: str):
     used = {u.vendor for u in shipped.brands[slug].sharing.vendors}
     used |= {v for g in shipped.brands[slug].sharing.groups for v in g.includes}
+    used |= set(shipped.brands[slug].sharing.also_named)  # named in the brand's own sentences, by its policy
     foreign = []
     for other, brand in shipped.brands.items():
         if other != slug:

@@ -19,9 +19,9 @@ JOURNEYAPI = "content/brands/journeyapi.yaml"
 # rule id → (file, text to replace, replacement, text whose position the finding must carry)
 BREAKS = {
     "vendor-unknown": (LINKRAPI, "  - vendor: clerk\n", "  - vendor: okta\n", "okta"),
-    "category-unknown": (LINKRAPI, "shares: [account]", "shares: [accounts]", "accounts"),
+    "category-unknown": (LINKRAPI, "kept_as: api_logs", "kept_as: api_log", "api_log\n"),
     "category-duplicate": (LINKRAPI, "  - id: technical\n", "  - id: payment\n", "payment\n    name: Technical"),
-    "cookie-provider-unknown": (LINKRAPI, "    provider: clerk\n", "    provider: stripe\n", "stripe"),
+    "cookie-provider-unknown": (LINKRAPI, "    managed_by: clerk\n", "    managed_by: stripe\n", "stripe"),
     "template-literal-fact": ("templates/privacy.md.j2", "## Contact\n",
                               "## Contact\n\nWe answer within 30 days at help@example.com.\n", "30 days"),
     "promise-missing-page": (IDCLINKS, "list_page: security", "list_page: cookies", "list_page: cookies"),
@@ -44,6 +44,12 @@ BREAKS = {
     "editor-schema": (LINKRAPI, "# yaml-language-server: $schema=../../schemas/brand.schema.json\n", "",
                       "# LinkrAPI"),
     "mkdocs-config": ("mkdocs.yml", "strict: true", "strict: 7", "strict: 7"),
+    "fact-duplicate": (LINKRAPI, "  measures:\n", ("  measures:\n    - Backups are kept for 14 days in a second region.\n"
+                       "    - Restores are possible for 14 days after an incident.\n"), "Restores are possible"),
+    "vendor-purpose-repeats": (JOURNEYAPI, "    - vendor: stripe\n", ("    - vendor: stripe\n"
+                               "      purpose: Payment processing and subscription management.\n"), "purpose: Payment"),
+    "page-reference-unshown": (LINKRAPI, "changes_policy:\n  statements:\n", ("changes_policy:\n  statements:\n"
+                               "    - Continued use after that date means you accept the changes.\n"), "Continued use after"),
     "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
                       "    service: Identity\n", "okta"),
 }
@@ -105,9 +111,9 @@ def test_fact_gap_names_brand_page_and_fact(project, edit, where):
 
 def test_fact_gap_goes_away_when_the_fact_is_given(project, edit):
     before = [f.message for f in findings_of(project, "fact-gap")]
-    assert any("JourneyAPI, cookies page: the name of the cookie" in m and "Session management" in m for m in before)
-    edit(project / "content/brands/journeyapi.yaml", "  - provider: journeyapi\n    purpose: Session management\n",
-         "  - provider: journeyapi\n    name: session\n    purpose: Session management\n")
+    assert any("JourneyAPI, cookies page: the name of the cookie" in m and "session management" in m for m in before)
+    edit(project / "content/brands/journeyapi.yaml", "  - purpose: session management\n",
+         "  - purpose: session management\n    name: session\n")
     after = [f.message for f in findings_of(project, "fact-gap")]
     assert len(after) == len(before) - 1
 

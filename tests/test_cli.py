@@ -18,7 +18,7 @@ from legalsite.cli import cli
 LINKRAPI = "content/brands/linkrapi.yaml"
 FINDING = re.compile(r"^content/\S+:\d+:\d+: (error|warning)\[[a-z-]+\] ")
 SUMMARY = re.compile(r"^(\d+) error\(s\), (\d+) warning\(s\) in ")
-TYPO = ("    retention:\n      period: {amount: 90", "    retension:\n      period: {amount: 90")
+TYPO = ("    retention:\n      applies_to: API", "    retension:\n      applies_to: API")
 
 
 def run(project: Path, *args: str):

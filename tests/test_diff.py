@@ -25,6 +25,9 @@ LINKRAPI = "content/brands/linkrapi.yaml"
 VENDORS = "content/vendors.yaml"
 RETENTION = "data_collected.api_logs.retention.period"
 POSTMARK = "sharing.vendors.postmark"
+# LinkrAPI's vendors share no data categories and its Discord tokens have no retention: tests add them here
+CLERK_PURPOSE = "      purpose: Handles sign-in, session management, and JSON Web Tokens (JWTs).\n"
+TOKENS_SOURCE = "    source: Provided voluntarily so we can interface with Midjourney on your behalf.\n"
 NOTICE = ("changes_policy:\n  statements:", "changes_policy:\n  material_notice: {amount: 30, unit: days}\n  statements:")
 
 
@@ -61,8 +64,8 @@ def scenario(root: Path, edit) -> None:
     edit(root / LINKRAPI, "period: {amount: 90, unit: days}", "period: {amount: 60, unit: days}")
     edit(root / VENDORS, "  - id: bltcy\n", "  - id: postmark\n    name: Postmark, Inc.\n"
          "    service: Transactional email\n\n  - id: bltcy\n")
-    edit(root / LINKRAPI, "    - vendor: midjourney\n", "    - vendor: postmark\n      purpose: Sends account emails.\n"
-         "      shares: [account, payment]\n    - vendor: midjourney\n")
+    edit(root / LINKRAPI, "    - vendor: digitalocean\n", "    - vendor: postmark\n      purpose: Sends account emails.\n"
+         "      shares: [account, payment]\n    - vendor: digitalocean\n")
 
 
 def record(root: Path, edit, effective: str = "2026-05-31", material: str = "true") -> None:
@@ -121,7 +124,7 @@ def test_no_revision_is_head_against_the_working_tree_and_one_is_that_revision(r
     assert {e.path for e in diff_revisions(repo, a).entries} == paths | {RETENTION, POSTMARK}
     result = run(repo)
     assert "Facts changed from HEAD to the working tree" in result.stdout
-    assert "the age below which the service is not directed at children: 18 → 16" in result.stdout
+    assert "the minimum age: 18 → 16" in result.stdout
     assert RETENTION not in result.stdout
     assert RETENTION in run(repo, a).stdout
 
@@ -141,15 +144,17 @@ def test_a_project_in_a_subfolder_of_the_repository(project, tmp_path_factory, e
     ("period: {amount: 90, unit: days}", "period: {amount: 2200, unit: hours}", RETENTION, True),
     ("period: {amount: 90, unit: days}", "period: {amount: 3, unit: months}", RETENTION, False),
     ("period: {amount: 90, unit: days}", "period: {amount: 60, unit: days}", RETENTION, False),
-    ("    retention:\n      until: you delete", "    retention:\n      period: {amount: 1, unit: years}\n      until: you delete",
+    # Discord tokens have no retention: one written with a period is that period set where there was none
+    (TOKENS_SOURCE, TOKENS_SOURCE + "    retention:\n      period: {amount: 1, unit: years}\n",
      "data_collected.discord_tokens.retention.period", True),
     ("    category: functional\n", ("    category: functional\n  - provider: linkrapi\n    purpose: Usage statistics\n"
                                    "    category: analytics\n"), "cookies[3]", True),
     ("    category: functional\n", ("    category: functional\n  - provider: linkrapi\n    purpose: Language\n"
                                    "    category: essential\n"), "cookies[3]", False),
     ("    category: functional\n", "    category: analytics\n", "cookies[2].category", False),
-    ("    - name: Deletion\n", "", "rights.items[3]", True),
-    ("    - name: Deletion\n", "    - name: Deletion\n    - name: Portability\n", "rights.items[4]", False),
+    ("    - name: Request deletion\n", "", "rights.items[3]", True),
+    ("    - name: Request deletion\n", "    - name: Request deletion\n    - name: Portability\n", "rights.items[4]",
+     False),
     ("minimum_age: 18", "minimum_age: 16", "children.minimum_age", True),
     ("minimum_age: 18", "minimum_age: 21", "children.minimum_age", False),
     ("  purposes:\n", "  purposes:\n    - Train our models\n", "use.purposes", True),
@@ -157,9 +162,9 @@ def test_a_project_in_a_subfolder_of_the_repository(project, tmp_path_factory, e
     ("    purposes: [debugging, audit]", "    purposes: [debugging, audit, marketing]", "data_collected.api_logs.purposes",
      True),
     ("items: [email address, name]", "items: [email address, name, phone number]", "data_collected.account.items", True),
-    ("shares: [account]", "shares: [account, technical]", "sharing.vendors.clerk.shares", True),
+    (CLERK_PURPOSE, CLERK_PURPOSE + "      shares: [technical]\n", "sharing.vendors.clerk.shares", True),
     ("    - vendor: clerk\n", "    - vendor: clerk\n      role: recipient\n", "sharing.vendors.clerk.role", False),
-    ("    - vendor: digitalocean\n      purpose: Hosting infrastructure for our backend servers and database.\n", "",
+    ("    - vendor: digitalocean\n      purpose: Hosting infrastructure provider for our backend servers and database.\n", "",
      "sharing.vendors.digitalocean", False),
     ("  - id: technical\n", "  - id: telemetry\n    name: Telemetry\n\n  - id: technical\n", "data_collected.telemetry", True),
 ])
@@ -170,14 +175,15 @@ def test_each_edit_is_one_entry_and_material_by_the_rules(repo, edit, old, new, 
 
 
 def test_entries_show_values_as_the_pages_do(repo, edit):
-    edit(repo / LINKRAPI, "shares: [account]", "shares: [account, technical]")
-    edit(repo / LINKRAPI, "    - name: Deletion\n", "")
+    edit(repo / LINKRAPI, CLERK_PURPOSE, CLERK_PURPOSE + "      shares: [technical]\n")
+    edit(repo / LINKRAPI, "    - name: Request deletion\n", "")
     edit(repo / LINKRAPI, "  solely: true\n", "")
     entries = {e.path: e for e in diff_revisions(repo).entries}
     assert (entries["use.solely"].before, entries["use.solely"].after) == ("yes", "no")
     assert entries["sharing.vendors.clerk.shares"].after == "Technical identifiers"  # the category's name
     removed = entries["rights.items[3]"]
-    assert (removed.kind, removed.words, removed.before, removed.pages) == ("removed", "right", "Deletion", ("privacy",))
+    assert (removed.kind, removed.words, removed.before, removed.pages) == ("removed", "right", "Request deletion",
+                                                                           ("privacy",))
 
 
 def test_a_group_written_for_the_first_time_lists_only_the_facts_written(repo, edit):
@@ -223,6 +229,10 @@ def test_a_revision_without_content_has_no_brands(project):
 # --- vendors.yaml ------------------------------------------------------------------
 
 def test_a_vendor_fact_is_a_change_for_each_brand_that_names_it(repo, edit):
+    # LinkrAPI only names Midjourney (sharing.also_named, which no page lists); to have a vendor that one brand
+    # lists as its own and another as an example of a group, LinkrAPI first lists Midjourney among its vendors.
+    edit(repo / LINKRAPI, "  also_named: [discord, midjourney]\n", "    - vendor: midjourney\n  also_named: [discord]\n")
+    commit(repo, "LinkrAPI lists Midjourney")
     edit(repo / VENDORS, "    name: Midjourney\n", "    name: Midjourney, Inc.\n")  # linkrapi; journeyapi's group
     edit(repo / VENDORS, "    name: Clerk\n", "    name: Clerk\n    locations: [United States]\n")  # linkrapi only
     report = diff_revisions(repo)

@@ -463,7 +463,7 @@ def red_site(tmp_path_factory):
     files, _ = _base_project(root)
     files[BRAND_FILE]["name"] = RED_NAME
     for cookie in files[BRAND_FILE]["cookies"]:
-        cookie["category"] = "analytics"
+        cookie["category"], cookie["consent_required"] = "analytics", "true"
     _write(root, files)
     build(load_project(root), root / "site", [SLUG])
     return root / "site" / SLUG

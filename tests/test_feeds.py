@@ -14,7 +14,6 @@ from legalsite.build import build, build_project
 from legalsite.checks import run_checks
 from legalsite.feeds import (
     ATOM,
-    CONSENT_CATEGORIES,
     SCHEMAS,
     SCHEMAS_DIR,
     schema,
@@ -89,10 +88,15 @@ def test_subprocessor_list_is_the_brands_vendors(site, slug):
     brand = SHIPPED.brands[slug]
     data = json.loads((site / slug / "subprocessors.json").read_text(encoding="utf-8"))
     categories = {c.id: c.name for c in brand.data_collected}
-    expected = [{"id": u.vendor, "name": SHIPPED.vendors[u.vendor].name, "purpose": u.purpose,
-                 "data_categories": [categories[c] for c in u.shares]} for u in brand.sharing.vendors]
-    got = [{k: s[k] for k in ("id", "name", "purpose", "data_categories")} for s in data["subprocessors"] or []]
-    assert got == expected
+    expected = [{"id": u.vendor, "name": SHIPPED.vendors[u.vendor].name, "purpose": u.purpose, "role": u.role,
+                 "service": SHIPPED.vendors[u.vendor].service,
+                 "data_categories": [categories[c] for c in u.shares],
+                 "data_received": [categories[c] for c in u.receives]} for u in brand.sharing.vendors]
+    got = [{k: s[k] for k in expected[0]} for s in data["subprocessors"] or []] if expected else data["subprocessors"]
+    assert got == (expected or None)
+    # The list says whether it is complete as the policy gives it, and names the companies in the policy's words.
+    assert data["illustrative"] is brand.sharing.vendors_examples
+    assert data["providers_term"] == brand.sharing.providers_term
     assert [g["name"] for g in data["provider_groups"]] == [g.name for g in brand.sharing.groups]
     notice = brand.sharing.change_notice
     assert data["change_notice"] == ({"amount": notice.amount, "unit": notice.unit} if notice else None)
@@ -105,8 +109,10 @@ def test_cookie_list_is_the_brands_cookies(site, slug):
     if not brand.cookies:
         assert data["cookies"] is None  # silent facts are null, never an empty "no cookies" promise
         return
-    assert [(c["purpose"], c["category"], c["consent_required"]) for c in data["cookies"]] == [
-        (c.purpose, c.category, c.category in CONSENT_CATEGORIES) for c in brand.cookies]
+    # Only what the brand states: a category, a setter or a consent answer it leaves out is null, never inferred.
+    assert [(c["purpose"], c["category"], c["consent_required"], c["storage"]) for c in data["cookies"]] == [
+        (c.purpose, c.category, c.consent_required, c.storage) for c in brand.cookies]
+    assert data["may_use"] is brand.cookie_policy.may
     assert data["not_used"] == list(brand.cookie_policy.not_used)
 
 

@@ -276,7 +276,7 @@ def test_sarif_has_every_rule_and_each_finding_where_text_puts_it(project, edit)
 
 
 def test_sarif_of_facts_that_do_not_load(project, edit):
-    edit(project / LINKRAPI, "    retention:\n      period: {amount: 90", "    retension:\n      period: {amount: 90")
+    edit(project / LINKRAPI, "    retention:\n      applies_to: API", "    retension:\n      applies_to: API")
     code, log = sarif_of(project)
     assert code == 1
     [result] = log["runs"][0]["results"]

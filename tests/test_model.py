@@ -51,8 +51,9 @@ def test_every_vendor_a_brand_names_exists(project):
     named = {(slug, use.vendor) for slug, brand in loaded.brands.items() for use in brand.sharing.vendors}
     named |= {(slug, vendor) for slug, brand in loaded.brands.items()
               for group in brand.sharing.groups for vendor in group.includes}
-    named |= {(slug, cookie.provider) for slug, brand in loaded.brands.items()
-              for cookie in brand.cookies if cookie.provider != slug}
+    named |= {(slug, vendor) for slug, brand in loaded.brands.items() for vendor in brand.sharing.also_named}
+    named |= {(slug, who) for slug, brand in loaded.brands.items()
+              for cookie in brand.cookies for who in (cookie.provider, cookie.managed_by) if who not in (None, slug)}
     assert named, "no brand names a vendor: this test would prove nothing"
     assert {(slug, vendor) for slug, vendor in named if vendor not in loaded.vendors} == set()
 
@@ -60,16 +61,16 @@ def test_every_vendor_a_brand_names_exists(project):
 # --- one bad fact, one finding at its place ------------------------------------------
 
 def test_unknown_key_suggests_the_near_miss(project, edit, where):
-    text = edit(project / LINKRAPI, "    retention:\n      period: {amount: 90",
-                "    retension:\n      period: {amount: 90")
+    text = edit(project / LINKRAPI, "    retention:\n      applies_to: API",
+                "    retension:\n      applies_to: API")
     assert_at(the_finding(project), LINKRAPI, where(text, "retension:"), "fact-unknown",
               "'retension'", "did you mean 'retention'?")
 
 
 def test_unknown_key_without_a_near_miss_lists_the_allowed_keys(project, edit, where):
-    text = edit(project / LINKRAPI, "    purpose: Authentication\n", "    purpose: Authentication\n    zzz: 1\n")
+    text = edit(project / LINKRAPI, "    purpose: authentication\n", "    purpose: authentication\n    zzz: 1\n")
     assert_at(the_finding(project), LINKRAPI, where(text, "zzz:"), "fact-unknown",
-              "'zzz'", "category, duration, name, provider, purpose, storage")
+              "'zzz'", "category, consent_required, duration, managed_by, name, provider, purpose, storage")
 
 
 def test_unknown_key_that_looks_like_an_index_is_reported_not_crashing(project, edit, where):
@@ -125,11 +126,11 @@ def test_a_number_must_be_plain_digits(project, edit, where, typed):
 
 
 def test_a_required_fact_left_empty_is_not_filled_in(project, edit, where):
-    text = edit(project / LINKRAPI, "  minimum_age: 18", "  minimum_age:")
+    text = edit(project / LINKRAPI, "    - name: Access\n", "    - name:\n")
     finding = the_finding(project)
     assert finding.rule == "fact-missing" and "None" not in finding.message
-    assert "is not filled in; write it after 'minimum_age:'" in finding.message
-    assert (finding.path, finding.line) == (LINKRAPI, where(text, "minimum_age:")[0])
+    assert "is not filled in; write it after 'name:'" in finding.message
+    assert (finding.path, finding.line) == (LINKRAPI, where(text, "- name:\n")[0])
 
 
 def test_an_optional_fact_left_empty_is_not_given(project, edit):

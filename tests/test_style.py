@@ -10,7 +10,6 @@ import pytest
 
 from legalsite.build import build_project
 from legalsite.checks import run_checks
-from legalsite.feeds import CONSENT_CATEGORIES
 from legalsite.project import load_project
 from legalsite.style import BACKGROUNDS, consent_config, contrast, readable, text_on
 
@@ -55,19 +54,26 @@ def test_published_brand_css_meets_aa(slug, tmp_path):
             assert contrast(colour, background) >= 4.5, (scheme, name, colour)
 
 
-def test_consent_banner_follows_the_cookie_facts():
+def test_consent_banner_follows_the_cookie_facts(project, edit):
     shipped = load_project(ROOT)
     for slug, brand in shipped.brands.items():
-        needs = any(c.category in CONSENT_CATEGORIES for c in brand.cookies)
+        needs = any(c.consent_required for c in brand.cookies)
         assert (consent_config(brand) is not None) == needs, slug
-    banner = consent_config(shipped.brands["journeyapi"])
-    assert banner["cookies"] == {"analytics": {"name": "Analytics: Basic analytics", "checked": False}}
-    assert "Basic analytics" in banner["description"]
+    # No seed says a cookie needs consent; a category alone never brings the banner (that would be a conclusion).
+    assert not any(consent_config(b) for b in shipped.brands.values())
+    edit(project / JOURNEYAPI, "  - purpose: basic analytics\n",
+         "  - purpose: basic analytics\n    category: analytics\n")
+    assert consent_config(load_project(project).brands["journeyapi"]) is None
+    edit(project / JOURNEYAPI, "    category: analytics\n", "    category: analytics\n    consent_required: true\n")
+    banner = consent_config(load_project(project).brands["journeyapi"])
+    assert banner["cookies"] == {"analytics": {"name": "Analytics: basic analytics", "checked": False}}
+    assert "basic analytics" in banner["description"]
 
 
 def test_consent_banner_escapes_facts(project, edit, tmp_path):
     """Material prints the banner's strings as HTML: a cookie purpose with markup must arrive as text."""
-    edit(project / JOURNEYAPI, "purpose: Basic analytics", "purpose: Basic <b>analytics</b> & more")
+    edit(project / JOURNEYAPI, "  - purpose: basic analytics\n",
+         "  - purpose: Basic <b>analytics</b> & more\n    category: analytics\n    consent_required: true\n")
     build_project(project)
     page = (project / "site" / "journeyapi" / "privacy" / "index.html").read_text(encoding="utf-8")
     banner = page.split('data-md-component="consent"')[1].split("</form>")[0]

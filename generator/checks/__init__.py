@@ -3,7 +3,8 @@
 A rule is one function, registered with ``@rule``: it receives the Project
 and yields Findings. ``legalsite check`` and ``legalsite build`` run them all
 before anything is written. The rules live by subject in this package:
-references, gaps, dates, values and pages; adding one means writing one function.
+references, gaps, dates, values, pages and coherence (a page that holds together, each thing
+stated once); adding one means writing one function.
 """
 
 from __future__ import annotations
@@ -69,4 +70,4 @@ def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
 
 
 # Importing the modules registers their rules, in the order --list-rules shows them.
-from . import dates, files, gaps, pages, references, values  # noqa: F401
+from . import dates, files, gaps, pages, coherence, references, values  # noqa: F401, I001 (in --list-rules order)

@@ -19,7 +19,10 @@ def fact_gap(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
         yield from brand_gaps(doc, Brand, brand)
     doc = project.documents.get("vendors")  # none in a project with no vendors yet, so nothing to report
+    listed = {use.vendor for brand in project.brands.values() for use in brand.sharing.vendors}
     for i, (vid, vendor) in enumerate(project.vendors.items()):
+        if vid not in listed:
+            continue  # named only in passing or as an example: no page lists its details
         for loc, name, info, _ in _missing(Vendor, vendor, ("vendors", i)):
             yield doc.finding(loc + (name,), f"vendor '{vid}', security page: {fact_name(info)} is not given, "
                               f"so the page does not state it. Add '{name}:' here once it is confirmed.",
@@ -30,7 +33,13 @@ def brand_gaps(doc: Document, model: type[BaseModel], facts: Any) -> Iterator[Fi
     """The gaps of one brand, from its facts or, when they do not validate yet, from the file as loaded:
     a new brand's first check lists every missing fact at once, required and expected."""
     brand_name = _get(facts, "name") or doc.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    categories = _get(facts, "data_collected")
+    scheduled = {c for entry in _get(facts, "retention_schedule") or [] for c in _get(entry, "categories") or []
+                 if isinstance(c, str)}
     for loc, name, info, what in _missing(model, facts, ()):
+        if name == "retention" and loc[:1] == ("data_collected",) and isinstance(categories, list) \
+                and _get(categories[loc[1]], "id") in scheduled:
+            continue  # the retention schedule states it, for records the policy ties to this category
         pages = [p for p in info.json_schema_extra.get("pages", []) if p != "index"] or ["privacy"]
         label = f" ({what})" if what else ""
         yield doc.finding(loc + (name,), f"{brand_name}, {pages[0]} page: {fact_name(info)}{label} is not given, "

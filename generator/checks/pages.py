@@ -54,8 +54,8 @@ def promise_unkept(project: Project) -> Iterator[Finding]:
         page = brand.sharing.list_page
         if page and page in pages_for(brand) and not (brand.sharing.vendors or brand.sharing.groups):
             yield doc.finding(("sharing", "list_page"),
-                              f"{brand.name}'s privacy page says its subprocessor list is on the {page} page, but no "
-                              "subprocessors are given; list them under sharing.vendors.",
+                              f"{brand.name}'s policy says its list of providers is on the {page} page, but it names "
+                              "none, so the pages leave that pointer out; list them under sharing.vendors.",
                               rule="promise-unkept", severity="warning")
 
 
@@ -155,6 +155,7 @@ def page_foreign_fact(project: Project) -> Iterator[Finding]:
         if isinstance(pages, FactError):
             continue  # reported once, by page-fact-missing
         used = {u.vendor for u in brand.sharing.vendors} | {v for g in brand.sharing.groups for v in g.includes}
+        used |= set(brand.sharing.also_named)
         for page, markdown in pages.items():
             for word in dict.fromkeys(pattern.findall(plain_text(markdown))):
                 for kind, owner, what in owners[word]:

@@ -31,6 +31,7 @@ def vendor_unknown(project: Project) -> Iterator[Finding]:
         refs = [(("sharing", "vendors", i, "vendor"), use.vendor) for i, use in enumerate(brand.sharing.vendors)]
         refs += [(("sharing", "groups", g, "includes", i), vendor)
                  for g, group in enumerate(brand.sharing.groups) for i, vendor in enumerate(group.includes)]
+        refs += [(("sharing", "also_named", i), vendor) for i, vendor in enumerate(brand.sharing.also_named)]
         for loc, vendor in refs:
             if vendor not in project.vendors:
                 yield doc.finding(loc, f"{brand.name} names the vendor '{vendor}', which content/vendors.yaml does "
@@ -42,7 +43,10 @@ def category_unknown(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
         ids = [c.id for c in brand.data_collected]
         known = set(ids)
-        places = [(("sharing", "vendors", i, "shares"), use.shares) for i, use in enumerate(brand.sharing.vendors)]
+        places = [(("sharing", "vendors", i, flow), getattr(use, flow))
+                  for i, use in enumerate(brand.sharing.vendors) for flow in ("shares", "receives")]
+        places += [(("retention_schedule", i, "categories"), entry.categories)
+                   for i, entry in enumerate(brand.retention_schedule)]
         places += [(("sharing", "groups", i, "shares"), g.shares) for i, g in enumerate(brand.sharing.groups)]
         if brand.account_deletion and brand.account_deletion.kept_as:
             places.append((("account_deletion",), {"kept_as": brand.account_deletion.kept_as}))
@@ -64,22 +68,25 @@ def category_duplicate(project: Project) -> Iterator[Finding]:
             seen.add(category.id)
 
 
-@rule("cookie-provider-unknown", "error", "A cookie is set by the brand itself or by one of its vendors.")
+@rule("cookie-provider-unknown", "error", "A cookie is set or managed by the brand itself or by one of its vendors.")
 def cookie_provider_unknown(project: Project) -> Iterator[Finding]:
     for slug, brand, doc in brands_of(project):
         allowed = [slug] + [use.vendor for use in brand.sharing.vendors]
         for i, cookie in enumerate(brand.cookies):
-            if cookie.provider not in allowed:
-                yield doc.finding(("cookies", i, "provider"),
-                                  f"the cookie for '{cookie.purpose}' is set by '{cookie.provider}', which is neither "
-                                  f"{brand.name} ('{slug}') nor one of its vendors; use one of: {', '.join(allowed)}.",
-                                  rule="cookie-provider-unknown")
+            for field, who in (("provider", "set"), ("managed_by", "managed")):
+                value = getattr(cookie, field)
+                if value is not None and value not in allowed:
+                    yield doc.finding(("cookies", i, field),
+                                      f"the cookie for '{cookie.purpose}' is {who} by '{value}', which is neither "
+                                      f"{brand.name} ('{slug}') nor one of its vendors; use one of: "
+                                      f"{', '.join(allowed)}.", rule="cookie-provider-unknown")
 
 
 @rule("vendor-unused", "warning", "Every vendor in the registry is used by at least one brand.")
 def vendor_unused(project: Project) -> Iterator[Finding]:
     used = {u.vendor for b in project.brands.values() for u in b.sharing.vendors}
     used |= {v for b in project.brands.values() for g in b.sharing.groups for v in g.includes}
+    used |= {v for b in project.brands.values() for v in b.sharing.also_named}
     doc = project.documents.get("vendors")  # none in a project with no vendors yet, so nothing to report
     for i, vid in enumerate(project.vendors):
         if vid not in used:

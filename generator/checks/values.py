@@ -33,16 +33,20 @@ def age_jurisdiction(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
         if not brand.children:
             continue
-        lowest = brand.children.minimum_age
+        # The age the service is aimed above, else the age below which it does not knowingly collect.
+        at = "minimum_age" if brand.children.minimum_age else "collection_age"
+        lowest = getattr(brand.children, at)
+        if lowest is None:
+            continue
         highest = brand.children.local_minimum_age or lowest
         for region in brand.jurisdictions:
             low, high = _AGE_LIMITS[region]
             if lowest < low:
-                yield doc.finding(("children", "minimum_age"), f"{brand.name} declares {region} but its minimum age "
+                yield doc.finding(("children", at), f"{brand.name} declares {region} but its minimum age "
                                   f"is {lowest}; the law there protects children under {low}, so write at least {low}.",
                                   rule="age-jurisdiction")
             elif high and highest < high and region in ("EEA", "UK") and lowest < high:
-                yield doc.finding(("children", "minimum_age"), f"{brand.name} declares {region}, where some "
+                yield doc.finding(("children", at), f"{brand.name} declares {region}, where some "
                                   f"countries set the age at up to {high}, but it never states an age of {high}; add "
                                   f"'local_minimum_age: {high}' or raise minimum_age.", rule="age-jurisdiction")
 
