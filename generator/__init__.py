@@ -5,4 +5,4 @@ load (YAML → data with positions) → model (typed facts) → project (all fil
 → check (rules) → render (Jinja → Markdown) → build (MkDocs + Material) → publish (validate, swap).
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -56,20 +56,21 @@ class Subprocessor(Out):
                     "null where the policy does not classify the vendor.")
     purpose: str | None = Field(description="What the brand uses the vendor for, or null where the policy says no more "
                                             "than the vendor's service.")
-    data_categories: list[str] = Field(description="The names of the data categories the brand sends to the vendor, "
-                                                   "as the policy states them (empty where it does not say).")
-    data_received: list[str] = Field(description="The names of the data categories the brand receives from the "
-                                                 "vendor, as the policy states them.")
+    data_categories: list[str] | None = Field(description="The names of the data categories the brand sends to the "
+                                                          "vendor, or null where the policy does not say.")
+    data_received: list[str] | None = Field(description="The names of the data categories the brand receives from "
+                                                        "the vendor, or null where the policy does not say.")
     website: str | None = Field(description="The vendor's website, or null where the facts do not give it.")
     privacy_policy: str | None = Field(description="The vendor's privacy policy, or null where not given.")
-    locations: list[str] = Field(description="Where the vendor processes data, where stated.")
+    locations: list[str] | None = Field(description="Where the vendor processes data, or null where not stated.")
 
 
 class ProviderGroup(Out):
     name: str = Field(description="A kind of provider the brand uses without naming each one.")
     purpose: str = Field(description="What these providers do for the brand.")
     examples: list[str] = Field(description="The names of vendors the policy gives as examples.")
-    data_categories: list[str] = Field(description="The names of the data categories shared with them.")
+    data_categories: list[str] | None = Field(description="The names of the data categories shared with them, or "
+                                                          "null where the policy does not say.")
 
 
 class SubprocessorList(Out):
@@ -83,8 +84,8 @@ class SubprocessorList(Out):
                                                      "or null where the policy does not say.")
     providers_term: str | None = Field(description="What the policy calls these companies (\"service providers\", "
                                                    "\"sub-processors\"), or null where it does not say.")
-    illustrative: bool = Field(description="Whether the policy gives the named vendors as examples (\"include\"), "
-                                           "not as the complete list.")
+    illustrative: bool | None = Field(description="Whether the policy gives the named vendors as examples "
+                                                  "(\"include\"), not as the complete list; null where it names none.")
     subprocessors: list[Subprocessor] | None = Field(description="The named vendors, or null where the policy "
                                                                  "names none.")
     provider_groups: list[ProviderGroup] = Field(description="Kinds of providers named without a company.")
@@ -113,7 +114,8 @@ class CookieList(Out):
                                                      "or null where the policy gives no date.")
     cookies: list[CookieEntry] | None = Field(description="Every cookie and storage entry, or null where the "
                                                           "policy says nothing about cookies.")
-    may_use: bool = Field(description="Whether the policy says the brand *may* use these cookies, not that it does.")
+    may_use: bool | None = Field(description="Whether the policy says the brand *may* use these cookies, not that it "
+                                             "does; null where it names none.")
     not_used: list[str] = Field(description="Kinds of cookies or tracking the brand says it does not use.")
 
 
@@ -147,16 +149,17 @@ def _url(value: str | None) -> str | None:
 def subprocessors(brand: Brand, vendors: dict[str, Vendor]) -> SubprocessorList:
     names = {c.id: c.name for c in brand.data_collected}
     named = [Subprocessor(id=use.vendor, name=vendors[use.vendor].name, service=vendors[use.vendor].service,
-                          role=use.role, purpose=use.purpose, data_categories=[names[c] for c in use.shares],
-                          data_received=[names[c] for c in use.receives],
+                          role=use.role, purpose=use.purpose, data_categories=[names[c] for c in use.shares] or None,
+                          data_received=[names[c] for c in use.receives] or None,
                           website=_url(vendors[use.vendor].website), privacy_policy=_url(vendors[use.vendor].privacy_policy),
-                          locations=list(vendors[use.vendor].locations))
+                          locations=list(vendors[use.vendor].locations) or None)
              for use in brand.sharing.vendors]
     groups = [ProviderGroup(name=g.name, purpose=g.purpose, examples=[vendors[v].name for v in g.includes],
-                            data_categories=[names[c] for c in g.shares]) for g in brand.sharing.groups]
+                            data_categories=[names[c] for c in g.shares] or None) for g in brand.sharing.groups]
     return SubprocessorList(brand=brand.name, last_updated=facts_date(brand, "sharing"),
                             change_notice=_period(brand.sharing.change_notice), subprocessors=named or None,
-                            providers_term=brand.sharing.providers_term, illustrative=brand.sharing.vendors_examples,
+                            providers_term=brand.sharing.providers_term,
+                            illustrative=brand.sharing.vendors_examples if named or groups else None,
                             provider_groups=groups)
 
 
@@ -168,7 +171,7 @@ def cookies(brand: Brand, slug: str, vendors: dict[str, Vendor]) -> CookieList:
                            purpose=c.purpose, category=c.category, consent_required=c.consent_required,
                            duration=c.duration) for c in brand.cookies]
     return CookieList(brand=brand.name, last_updated=facts_date(brand, "cookies", "cookie_policy"),
-                      cookies=entries or None, may_use=brand.cookie_policy.may,
+                      cookies=entries or None, may_use=brand.cookie_policy.may if entries else None,
                       not_used=list(brand.cookie_policy.not_used))
 
 

@@ -121,7 +121,7 @@ def test_fact_gap_goes_away_when_the_fact_is_given(project, edit):
 def test_template_lint_ignores_comments_but_not_text(project, edit):
     edit(project / "templates/index.md.j2", "{% import", "{# e.g. 'within 30 days' or Stripe #}\n{% import")
     assert findings_of(project, "template-literal-fact") == []
-    edit(project / "templates/index.md.j2", "The policies", "Clerk and the policies")
+    edit(project / "templates/index.md.j2", "The pages that", "Clerk and the pages that")
     (finding,) = findings_of(project, "template-literal-fact")
     assert finding.path == "templates/index.md.j2" and "Clerk" in finding.message
 

@@ -90,12 +90,14 @@ def test_subprocessor_list_is_the_brands_vendors(site, slug):
     categories = {c.id: c.name for c in brand.data_collected}
     expected = [{"id": u.vendor, "name": SHIPPED.vendors[u.vendor].name, "purpose": u.purpose, "role": u.role,
                  "service": SHIPPED.vendors[u.vendor].service,
-                 "data_categories": [categories[c] for c in u.shares],
-                 "data_received": [categories[c] for c in u.receives]} for u in brand.sharing.vendors]
+                 # what a policy does not say is null, never an empty list that reads as "none"
+                 "data_categories": [categories[c] for c in u.shares] or None,
+                 "data_received": [categories[c] for c in u.receives] or None} for u in brand.sharing.vendors]
     got = [{k: s[k] for k in expected[0]} for s in data["subprocessors"] or []] if expected else data["subprocessors"]
     assert got == (expected or None)
     # The list says whether it is complete as the policy gives it, and names the companies in the policy's words.
-    assert data["illustrative"] is brand.sharing.vendors_examples
+    listed = brand.sharing.vendors or brand.sharing.groups
+    assert data["illustrative"] is (brand.sharing.vendors_examples if listed else None)
     assert data["providers_term"] == brand.sharing.providers_term
     assert [g["name"] for g in data["provider_groups"]] == [g.name for g in brand.sharing.groups]
     notice = brand.sharing.change_notice
