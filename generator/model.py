@@ -694,7 +694,7 @@ def name_fact(loc: tuple, data: Any, root: type[BaseModel] | None = None) -> tup
         value = _get(value, part) if value is not None else None
     words = fact_name(info) if info is not None else "this file"
     if label and (info is None or info.json_schema_extra is None or path[-1] not in ("name", "term")):
-        words = f"{words} of {label}"
+        words = f"{words} {'for' if words.startswith('whether') else 'of'} {label}"
     return words, ".".join(path).replace(".[", "[")
 
 
