@@ -114,7 +114,8 @@ def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, br
               help="'json' prints the findings for CI (shape in the README); 'github' prints GitHub Actions "
                    "annotations and the summary; 'sarif' a SARIF 2.1.0 log for code scanning. "
                    "Default: 'github' when GITHUB_ACTIONS is 'true', else 'text'.")
-@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: every gap must be stated or accepted "
+                                            "(accepted_gaps, with a reason and a date).")
 @click.pass_obj
 @_report
 def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool) -> None:
@@ -140,8 +141,9 @@ def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool) ->
             for r in RULES.values():
                 click.echo(f"{r.id:<26} {r.severity:<8} {r.description}")
         return
+    accepted: list = []
     try:
-        findings = run_checks(load_project(project_dir))
+        findings = run_checks(load_project(project_dir), accepted=accepted)
     except FactError as exc:
         findings = exc.findings  # facts that do not load are findings too, in the same shape
     errors = sum(f.is_error for f in findings)
@@ -155,8 +157,9 @@ def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool) ->
                 click.echo(line)
         else:
             _print(findings)
+        also = f" ({len(accepted)} accepted gap(s) not shown)" if accepted else ""
         click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in "
-                   f"{project_dir.resolve().name}/content.")
+                   f"{project_dir.resolve().name}/content{also}.")
     if errors or (strict and findings):
         sys.exit(1)
 
@@ -347,6 +350,49 @@ def diff(project_dir: Path, rev_a: str | None, rev_b: str | None, fmt: str, stri
     click.echo(to_markdown(report) if fmt == "markdown" else to_text(report), nl=False)
     if strict and report.flags:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("brands", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html"]), default="markdown",
+              show_default=True, help="'json' is stable (sorted keys; shape in legalsite/compliance.py); 'html' "
+                                      "is one standalone file to send or print.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to FILE (replaced whole) instead of printing it.")
+@click.pass_obj
+@_report
+def report(project_dir: Path, brands: tuple[str, ...], fmt: str, out: Path | None) -> None:
+    """Report, brand by brand, what each declared law asks of the policy and whether the facts give it.
+
+    One table per law (GDPR, CCPA/CPRA, COPPA) for the places the brand
+    declares: each requirement with its article, its fact and its status,
+    given, gap, accepted (with the reason, who and until when) or not
+    applicable, then the counts. For the legal team, never published. It
+    describes; 'legalsite check --strict' gates. Dated today, or
+    SOURCE_DATE_EPOCH.
+
+    \b
+    Examples:
+        legalsite report
+        legalsite report journeyapi --format html --out report.html
+        legalsite report --format json > compliance.json
+    """
+    from .compliance import compliance_report, render, write_report
+
+    try:
+        project = load_project(project_dir)
+    except FactError as exc:  # facts that do not load: the findings as check prints them, and no report
+        for finding in exc.findings:
+            click.echo(str(finding), err=True)  # stdout is the report's
+        errors = sum(f.is_error for f in exc.findings)
+        click.echo(f"{errors} error(s), {len(exc.findings) - errors} warning(s) in "
+                   f"{project_dir.resolve().name}/content; no report until the facts load.", err=True)
+        sys.exit(1)
+    text = render(compliance_report(project, brands), fmt)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"Wrote {write_report(out, text)}.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # A line break or terminal escape in a quoted fact would print a second, false finding line, and a
 # bidirectional override would reorder the line: the text form shows each as an escape (\n, \x1b, \u202e).
@@ -30,6 +30,8 @@ class Finding:
     severity: str  # "error" or "warning"
     rule: str
     message: str
+    # The fact's path ("contact.email") where a rule names one: what an accepted gap refers to.
+    fact: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{_shown(self.path)}:{self.line}:{self.column}: {self.severity}[{self.rule}] {_shown(self.message)}"

@@ -66,9 +66,10 @@ class Document:
             loc = loc[:-1]
         return self.values.get(loc, Mark(1, 1))
 
-    def finding(self, loc: Loc, message: str, *, rule: str, severity: str = "error", key: bool = False) -> Finding:
+    def finding(self, loc: Loc, message: str, *, rule: str, severity: str = "error", key: bool = False,
+                fact: str = "") -> Finding:
         m = self.mark(loc, key=key)
-        return Finding(self.path, m.line, m.column, severity, rule, message)
+        return Finding(self.path, m.line, m.column, severity, rule, message, fact)
 
 
 def _mark(event: yaml.Event) -> Mark:

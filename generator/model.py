@@ -238,9 +238,24 @@ class Vendor(Fact):
                              pages=("privacy", "security"), default_factory=list, noun="the notes")
 
 
+class AcceptedGap(Fact):
+    """A gap the legal team has looked at and accepts for now: `check --strict` lets it pass until the date."""
+
+    rule: Text = required("The id of the rule whose finding is accepted (as check prints it in [brackets]).",
+                          examples=["fact-gap"], noun="the rule")
+    facts: list[Text] = required("The facts the finding names (check prints each as 'fact: ...'); a fact covers "
+                                 "the facts under it.", examples=[["contact.email"]], noun="the facts")
+    reason: Text = required("Why the gap is accepted, in a sentence.", noun="the reason")
+    accepted_by: Text = required("Who accepted it.", examples=["Legal team"], noun="who accepted it")
+    until: Date = required("The last day the acceptance holds, written YYYY-MM-DD; after it, check fails again.",
+                           examples=["2027-06-30"], noun="the last day it holds")
+
+
 class VendorRegistry(Fact):
     vendors: list[Vendor] = fact("Every vendor or subprocessor any brand uses; none yet in a new project.",
                                  default_factory=list)
+    accepted_gaps: list[AcceptedGap] = fact("Gaps in vendors' facts the legal team accepts for now.",
+                                            default_factory=list)
 
 
 # --- one brand -------------------------------------------------------------
@@ -551,6 +566,41 @@ class Contact(Fact):
     note: Text | None = fact("Anything else the brand says about contacting it.", pages=("privacy",))
 
 
+class Controller(Fact):
+    """Who decides why and how personal data is processed (GDPR Art. 4(7)): named with its address."""
+
+    name: Text = required("The controller's legal name, as the policy gives it.", pages=("privacy",),
+                          examples=["Linkr Ltd"], noun="the controller's name")
+    address: Text | None = fact("The controller's postal address, as the policy gives it.", pages=("privacy",),
+                                noun="the controller's address")
+    email: Email | None = fact("An address to write to the controller, where it is not the privacy contact.",
+                               pages=("privacy",), noun="the controller's email address")
+
+
+LegalBasisName = Literal["consent", "contract", "legal obligation", "vital interests", "public task",
+                         "legitimate interests"]
+
+
+class LegalBasis(Fact):
+    purpose: Text = required("The purpose, in the policy's words.", pages=("privacy",), noun="the purpose")
+    basis: LegalBasisName = required("The legal basis the policy gives for it (GDPR Art. 6(1)).", pages=("privacy",),
+                                     noun="the legal basis")
+    interests: Text | None = fact("The legitimate interests pursued, where the basis is legitimate interests.",
+                                  pages=("privacy",), noun="the legitimate interests")
+
+
+class SaleOfData(Fact):
+    """What a policy says about selling or sharing personal information (California: Cal. Civ. Code 1798.120)."""
+
+    sells: bool = required("Whether the brand sells personal information, as the policy states.", pages=("privacy",),
+                           noun="whether the brand sells personal information")
+    shares: bool = required("Whether the brand shares personal information for cross-context behavioral "
+                            "advertising, as the policy states.", pages=("privacy",),
+                            noun="whether the brand shares personal information for advertising")
+    opt_out: Text | None = fact("How a person opts out of selling or sharing.", pages=("privacy",),
+                                noun="how to opt out")
+
+
 class RelatedPolicy(Fact):
     name: Text = required("The other policy's title.", pages=("privacy",), examples=["Takedown Policy"])
     purpose: Text = required("What a reader would go there for.", pages=("privacy",), noun="what it is for")
@@ -617,9 +667,25 @@ class Brand(Fact):
                                default_factory=SharedFacts)
     email_domains: list[Domain] = fact("Domains other than the brand's own that its email addresses may use.",
                                        default_factory=list)
-    jurisdictions: list[Literal["EEA", "UK", "US"]] = fact(
-        "The legal regimes the policy says it addresses (\"EEA\" and \"UK\": GDPR; \"US\": COPPA).",
-        default_factory=list)
+    jurisdictions: list[Literal["EEA", "UK", "US", "California"]] = fact(
+        "The places the policy says it addresses: \"EEA\" (GDPR), \"UK\" (UK GDPR), \"US\" (COPPA), \"California\" "
+        "(CCPA/CPRA). legalsite checks what each law asks the policy to disclose.", default_factory=list)
+    controller: Controller | None = fact("The controller: who decides why and how personal data is processed.",
+                                         pages=("privacy",))
+    legal_bases: list[LegalBasis] = fact("The legal basis for each purpose (GDPR Art. 6).", pages=("privacy",),
+                                         default_factory=list)
+    provision: Text | None = fact("Whether giving personal data is a statutory or contractual requirement, and what "
+                                  "happens if a person does not give it.", pages=("privacy",))
+    automated_decisions: Text | None = fact("What the policy says about automated decision-making, including "
+                                            "profiling.", pages=("privacy",))
+    sale: SaleOfData | None = fact("What the policy says about selling or sharing personal information.",
+                                   pages=("privacy",))
+    sensitive_data: Text | None = fact("What the policy says about sensitive personal information.",
+                                       pages=("privacy",))
+    non_discrimination: Text | None = fact("The promise not to discriminate against a person who uses their "
+                                           "privacy rights.", pages=("privacy",))
+    accepted_gaps: list[AcceptedGap] = fact("Gaps the legal team accepts for now, each with its reason, who "
+                                            "accepted it and until when.", default_factory=list)
     changes: list[Change] = fact("The history of changes to the policy, oldest first.", default_factory=list)
     related_policies: list[RelatedPolicy] = fact("Other policies the privacy policy points to.", pages=("privacy",),
                                                  default_factory=list)

@@ -39,6 +39,8 @@ class Project:
     rendered: dict | None = field(default=None, repr=False, compare=False)
     # The brands a build or preview is about: checks look at these brands only (all when None).
     focus: list[str] | None = field(default=None, compare=False)
+    # Gaps in the vendors' facts the legal team accepts (content/vendors.yaml's accepted_gaps).
+    vendor_gaps: list = field(default_factory=list, compare=False)
 
     @property
     def template_dirs(self) -> list[Path]:
@@ -132,7 +134,8 @@ def load_project(root: Path | str = ".") -> Project:
             vendors[vendor.id] = vendor
     if problems:
         raise FactError(problems)
-    return Project(root=root, vendors=vendors, brands=brands, documents=documents)
+    return Project(root=root, vendors=vendors, brands=brands, documents=documents,
+                   vendor_gaps=list(registry.accepted_gaps) if registry is not None else [])
 
 
 # (path, model) → (a digest of the file's bytes, its document, its facts): a long-running preview parses

@@ -25,7 +25,7 @@ def readme_commands() -> list[str]:
 
 def test_readme_has_exactly_two_commands_install_build_and_test():
     build, test = readme_commands()
-    assert build.startswith("python3.11 -m venv") and build.endswith("legalsite check && legalsite build")
+    assert build.startswith("python3.11 -m venv") and build.endswith("legalsite check --strict && legalsite build")
     assert test.endswith("pip install -e '.[test]' && python -m pytest")
 
 

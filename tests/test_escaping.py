@@ -250,7 +250,9 @@ def _complete(model: type[BaseModel], data: dict) -> None:
                     info = current.model_fields[part]
                     current = model_of(info.annotation)
             literal = [a for a in typing.get_args(info.annotation) if isinstance(a, str)]
-            _put(data, loc, str(info.examples[0]) if info.examples else literal[0] if literal else "Plain words")
+            plain = "false" if info.annotation is bool else "Plain words"  # a stated yes/no (sale.sells)
+            example = info.examples[0] if info.examples else literal[0] if literal else plain
+            _put(data, loc, [str(x) for x in example] if isinstance(example, list) else str(example))
 
 
 class Page(HTMLParser):

@@ -130,7 +130,9 @@ def test_github_format_annotates_what_text_format_reports(project, edit):
         for f in text_findings(text)]
 
 
-def test_github_format_on_the_shipped_content_is_warnings_and_exit_0(project):
+def test_github_format_on_the_shipped_content_is_warnings_and_exit_0(project, edit):
+    # Without IDCLINKS' acceptance of its missing effective date, that gap is a warning again.
+    edit(project / "content/brands/idclinks.yaml", "    facts: [dates.effective]\n", "    facts: [scope]\n")
     result = run(project, "check", "--format", "github")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -218,7 +220,8 @@ def test_the_default_format_follows_github_actions_in_a_fresh_process(project, e
         assert not any(line.startswith("::") for line in result.stdout.splitlines())
 
 
-def test_an_explicit_format_wins_over_github_actions(project):
+def test_an_explicit_format_wins_over_github_actions(project, edit):
+    edit(project / "content/brands/idclinks.yaml", "    facts: [dates.effective]\n", "    facts: [scope]\n")
     result = run(project, "check", "--format", "text", GITHUB_ACTIONS="true")
     assert result.exit_code == 0
     assert not result.stdout.startswith("::") and TEXT_FINDING.match(result.stdout.splitlines()[0])
@@ -354,7 +357,7 @@ def test_action_inputs_outputs_and_steps():
     assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
     assert '"$ACTION_PATH"' in install["run"] and "$RUNNER_TEMP/" in install["run"]
     assert '>> "$GITHUB_PATH"' in install["run"]
-    for command in ("legalsite check --format github", "legalsite build"):
+    for command in ("legalsite check --strict --format github", "legalsite build"):
         assert step_running(command)["working-directory"] == "${{ inputs.project }}"
     assert step_running("legalsite build")["id"] == "build"
 
@@ -398,7 +401,7 @@ def test_action_check_and_build_steps_run_on_the_sample_project(project, tmp_pat
     (tmp / "output").touch()
     assert shutil.which("bash")
 
-    check = run_step(step_running("legalsite check --format github"), project, tmp)
+    check = run_step(step_running("legalsite check --strict --format github"), project, tmp)
     assert check.returncode == 0, check.stdout + check.stderr
     *annotations, summary = check.stdout.splitlines()
     assert all(line.startswith("::warning file=content/") for line in annotations) and SUMMARY.match(summary)
@@ -414,6 +417,6 @@ def test_action_check_and_build_steps_run_on_the_sample_project(project, tmp_pat
 def test_action_check_step_fails_on_a_broken_fact(project, edit, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("runner")
     edit(project / LINKRAPI, *UNKNOWN_VENDOR)
-    check = run_step(step_running("legalsite check --format github"), project, tmp)
+    check = run_step(step_running("legalsite check --strict --format github"), project, tmp)
     assert check.returncode == 1
     assert f"::error file={LINKRAPI}," in check.stdout

@@ -136,6 +136,8 @@ def test_a_new_company_starts_from_an_empty_folder(installed: Path, tmp_path: Pa
     assert required == ["name", "theme"]
     _fill_required(folder / "content/brands/acme.yaml",
                    {"name": "Acme Widgets", "primary": '"#3949ab"', "accent": '"#00838f"'})
+    # and a way to reach the brand: a privacy page without one is not published (contact-none)
+    _fill_required(folder / "content/brands/acme.yaml", {"domain": "acme.example", "  email": "privacy@acme.example"})
     check = run(installed, folder, "check")
     assert check.returncode == 0, check.stderr
     build = run(installed, folder, "build")

@@ -72,7 +72,12 @@ def test_once_the_required_facts_are_filled_in_only_the_expected_ones_remain(pro
     edit(project / NEW, "  primary:\n", '  primary: "#1e88e5"\n')
     edit(project / NEW, "  accent:\n", '  accent: "#d81b60"\n')
     findings = run_checks(load_project(project))
+    # and one error: a privacy page with no way to reach the brand is not published until a contact is given
+    assert [f.rule for f in findings if f.is_error] == ["contact-none"]
+    findings = [f for f in findings if not f.is_error]
     assert findings_by_key(project, findings) == {(p, s) for p, s in fields_to_fill() if s == "warning"}
+    edit(project / NEW, "  email:\n", "  email: privacy@acme.example\n")
+    edit(project / NEW, "\ndomain:\n", "\ndomain: acme.example\n")
     assert run(project, "check").exit_code == 0
 
 

@@ -41,21 +41,27 @@ def rule(id: str, severity: str, description: str, *, renders: bool = False):
     return register
 
 
-def run_checks(project: Project) -> list[Finding]:
-    """Every finding of every rule, sorted by file and line.
+def run_checks(project: Project, *, accepted: list[Finding] | None = None) -> list[Finding]:
+    """Every finding of every rule, sorted by file and line, less the gaps the legal team accepts.
 
     Rules over rendered pages run last, and only if the facts have no errors:
     a page cannot be rendered from a reference to a vendor that does not exist.
+    Findings an acceptance covers are left out, or put in ``accepted`` when a list is given.
     """
     findings: list[Finding] = []
     for r in RULES.values():
         if not r.renders:
             findings.extend(r.run(project))
-    if not any(f.is_error for f in findings):
+    # An accepted error (no contact address, say) does not stop the pages from being rendered and checked.
+    rendered = not any(f.is_error for f in acceptances.apply(project, findings, judge_unused=False)[0])
+    if rendered:
         for r in RULES.values():
             if r.renders:
                 findings.extend(r.run(project))
-    return sorted(set(findings))
+    kept, covered = acceptances.apply(project, sorted(set(findings)), judge_unused=rendered)
+    if accepted is not None:
+        accepted.extend(covered)
+    return kept
 
 
 def rules_report() -> list[dict]:
@@ -70,4 +76,4 @@ def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
 
 
 # Importing the modules registers their rules, in the order --list-rules shows them.
-from . import dates, files, gaps, pages, coherence, references, values  # noqa: F401, I001 (in --list-rules order)
+from . import acceptances, dates, files, gaps, pages, coherence, references, values, law  # noqa: F401, I001 (in --list-rules order)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from ..errors import Finding
 from ..load import Document
-from ..model import Brand, Vendor, _get, fact_name, item_label, model_of
+from ..model import Brand, Vendor, _get, fact_name, item_label, model_of, name_fact
 from ..project import Project
 from . import brands_of, rule
 
@@ -24,9 +24,10 @@ def fact_gap(project: Project) -> Iterator[Finding]:
         if vid not in listed:
             continue  # named only in passing or as an example: no page lists its details
         for loc, name, info, _ in _missing(Vendor, vendor, ("vendors", i)):
+            path = f"vendors.{vid}.{name}"
             yield doc.finding(loc + (name,), f"vendor '{vid}', security page: {fact_name(info)} is not given, "
-                              f"so the page does not state it. Add '{name}:' here once it is confirmed.",
-                              rule="fact-gap", severity="warning", key=True)
+                              f"so the page does not state it. Add '{name}:' here once it is confirmed "
+                              f"(fact: {path}).", rule="fact-gap", severity="warning", key=True, fact=path)
 
 
 def brand_gaps(doc: Document, model: type[BaseModel], facts: Any) -> Iterator[Finding]:
@@ -42,9 +43,10 @@ def brand_gaps(doc: Document, model: type[BaseModel], facts: Any) -> Iterator[Fi
             continue  # the retention schedule states it, for records the policy ties to this category
         pages = [p for p in info.json_schema_extra.get("pages", []) if p != "index"] or ["privacy"]
         label = f" ({what})" if what else ""
+        path = name_fact(loc + (name,), facts, model)[1]
         yield doc.finding(loc + (name,), f"{brand_name}, {pages[0]} page: {fact_name(info)}{label} is not given, "
                           f"so the page does not state it. Add '{name}:' here once the legal team has "
-                          "confirmed it.", rule="fact-gap", severity="warning", key=True)
+                          f"confirmed it (fact: {path}).", rule="fact-gap", severity="warning", key=True, fact=path)
 
 
 def _missing(model: type[BaseModel], value: Any, loc: tuple, what: str = "") -> Iterator[tuple]:

@@ -55,8 +55,9 @@ def promise_unkept(project: Project) -> Iterator[Finding]:
         if page and page in pages_for(brand) and not (brand.sharing.vendors or brand.sharing.groups):
             yield doc.finding(("sharing", "list_page"),
                               f"{brand.name}'s policy says its list of providers is on the {page} page, but it names "
-                              "none, so the pages leave that pointer out; list them under sharing.vendors.",
-                              rule="promise-unkept", severity="warning")
+                              "none, so the pages leave that pointer out; list them under sharing.vendors "
+                              "(fact: sharing.list_page).", rule="promise-unkept", severity="warning",
+                              fact="sharing.list_page")
 
 
 @rule("promise-missing-page", "error", "A passage never points to a page the brand does not publish.")

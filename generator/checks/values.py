@@ -40,6 +40,8 @@ def age_jurisdiction(project: Project) -> Iterator[Finding]:
             continue
         highest = brand.children.local_minimum_age or lowest
         for region in brand.jurisdictions:
+            if region not in _AGE_LIMITS:
+                continue  # California's law sets no age a service must be aimed above
             low, high = _AGE_LIMITS[region]
             if lowest < low:
                 yield doc.finding(("children", at), f"{brand.name} declares {region} but its minimum age "
@@ -63,3 +65,13 @@ def shared_fact_mismatch(project: Project) -> Iterator[Finding]:
             yield project.documents[slug].finding(
                 ("shared", name), f"{project.brands[slug].name} gives shared.{name} as '{value}', but {others}; "
                 "shared facts must be identical in every brand that states them.", rule="shared-fact-mismatch")
+
+
+@rule("contact-none", "error", "A privacy page gives a way to reach the brand (an email or another channel).")
+def contact_none(project: Project) -> Iterator[Finding]:
+    for _slug, brand, doc in brands_of(project):
+        if not (brand.contact.email or brand.contact.channels):
+            yield doc.finding(("name",), f"{brand.name}'s privacy page gives no way to reach {brand.name}: no "
+                              "contact.email and no contact.channels. A person must be able to ask about their "
+                              "data; add one, or record the gap under accepted_gaps with the reason (fact: "
+                              "contact).", rule="contact-none", fact="contact")

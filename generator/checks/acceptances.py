@@ -1,0 +1,70 @@
+"""Accepted gaps: a finding the legal team has looked at and accepts, for a reason, until a date.
+
+A brand lists them under ``accepted_gaps`` (content/vendors.yaml too, for vendors' facts). A finding is
+accepted when its rule and fact match an entry that has not expired; ``check --strict`` then passes. An
+acceptance past its date no longer hides its finding and is itself an error, so a gap cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..errors import Finding
+from ..load import Document
+from ..project import Project
+from . import RULES, rule
+from .dates import today
+
+
+@rule("accepted-gap-expired", "error", "An accepted gap is still within its date; after it, the gap counts again.")
+def _expired(project: Project) -> Iterator[Finding]:
+    return iter(())  # reported by apply(), which sees the findings an acceptance covers
+
+
+@rule("accepted-gap-unused", "warning", "Each accepted gap still matches a finding, so the list shows only real gaps.")
+def _unused(project: Project) -> Iterator[Finding]:
+    return iter(())  # reported by apply()
+
+
+def covers(accepted: str, fact: str) -> bool:
+    """Whether an accepted fact path covers a finding's: itself, or any fact under it."""
+    return bool(fact) and (fact == accepted or fact.startswith((accepted + ".", accepted + "[")))
+
+
+def _sources(project: Project) -> Iterator[tuple[Document, tuple, list]]:
+    """(document, location of its accepted_gaps, the entries) for each file that may accept gaps."""
+    for slug in project.focus or project.brands:
+        yield project.documents[slug], ("accepted_gaps",), project.brands[slug].accepted_gaps
+    if project.vendor_gaps and "vendors" in project.documents:
+        yield project.documents["vendors"], ("accepted_gaps",), project.vendor_gaps
+
+
+def apply(project: Project, findings: list[Finding], *, judge_unused: bool = True) -> tuple[list[Finding], list[Finding]]:
+    """(the findings still to report, the findings accepted); adds a finding for each expired or unused entry.
+
+    ``judge_unused`` is False while some rules have not run (the page rules wait for the facts to hold):
+    an entry may then match a finding still to come.
+    """
+    now = today()
+    accepted: set[Finding] = set()
+    extra: list[Finding] = []
+    for doc, loc, entries in _sources(project):
+        for i, entry in enumerate(entries):
+            for j, fact in enumerate(entry.facts):
+                matched = [f for f in findings
+                           if f.path == doc.path and f.rule == entry.rule and covers(fact, f.fact)]
+                if matched and entry.until < now:
+                    extra.append(doc.finding(loc + (i, "until"), f"the acceptance of '{fact}' ({entry.rule}) ended on "
+                                             f"{entry.until.isoformat()}, so the gap counts again: state the fact, or "
+                                             "have the legal team accept it again with a new date.",
+                                             rule="accepted-gap-expired"))
+                elif matched:
+                    accepted.update(matched)
+                elif judge_unused:
+                    why = (f"there is no rule '{entry.rule}'" if entry.rule not in RULES
+                           else f"{entry.rule} reports nothing about '{fact}' here")
+                    extra.append(doc.finding(loc + (i, "facts", j), f"this acceptance matches no finding: {why}. "
+                                             "Remove it (the gap is closed), or correct the rule or the fact.",
+                                             rule="accepted-gap-unused", severity="warning"))
+    kept = [f for f in findings if f not in accepted]
+    return sorted(set(kept + extra)), sorted(accepted)
