@@ -101,4 +101,4 @@ def contact_given(brand: Brand) -> bool:
 
 
 # Importing the packs registers them, in the order --list-rules shows them.
-from . import gdpr, ccpa, coppa  # noqa: E402, F401, I001
+from . import gdpr, ccpa, coppa  # noqa: F401, I001
