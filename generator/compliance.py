@@ -67,7 +67,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import inspect
-import json
 import os
 import re
 import secrets
@@ -75,7 +74,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, feeds
 from .checks.acceptances import covers
 from .checks.dates import today
 from .checks.law import LAWS, Law, Requirement, status
@@ -361,7 +360,7 @@ def to_markdown(report: Report) -> str:
 # --- JSON -----------------------------------------------------------------------------
 
 def to_json(report: Report) -> str:
-    return json.dumps(to_data(report), indent=2, sort_keys=True) + "\n"
+    return feeds.to_json(to_data(report))  # the one stable JSON of legalsite
 
 
 # --- HTML -----------------------------------------------------------------------------

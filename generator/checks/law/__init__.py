@@ -100,5 +100,16 @@ def contact_given(brand: Brand) -> bool:
     return bool(brand.contact.email or brand.contact.channels)
 
 
+def right(article: str, what: str, *names: str) -> Requirement:
+    """A right the policy must list: met by a right under one of ``names``."""
+    return Requirement(article, f"the right to {what}", "rights.items", lambda b: has_right(b, *names))
+
+
+def each_category_kept(brand: Brand) -> bool:
+    """A retention for each collected category: its own, or a line of the schedule the policy ties to it."""
+    scheduled = {c for entry in brand.retention_schedule for c in entry.categories}
+    return bool(brand.data_collected) and all(c.retention or c.id in scheduled for c in brand.data_collected)
+
+
 # Importing the packs registers them, in the order --list-rules shows them.
 from . import gdpr, ccpa, coppa  # noqa: F401, I001

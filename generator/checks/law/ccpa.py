@@ -6,7 +6,7 @@ import datetime as dt
 
 from ...model import Brand
 from ..dates import today
-from . import Law, Requirement, has_right, register, words
+from . import Law, Requirement, each_category_kept, register, right, words
 
 TEXT = "https://leginfo.legislature.ca.gov/faces/codes_displayText.xhtml?division=3.&part=4.&lawCode=CIV&title=1.81.5"
 
@@ -20,10 +20,6 @@ def _recent(brand: Brand) -> bool:
     """Updated at least once every 12 months (§ 1798.130(a)(5)), counted from the build's today."""
     updated = brand.dates.last_updated
     return updated is not None and updated >= today() - dt.timedelta(days=366)  # a leap year's 12 months too
-
-
-def _right(article: str, what: str, *names: str) -> Requirement:
-    return Requirement(article, f"the right to {what}", "rights.items", lambda b: has_right(b, *names))
 
 
 CCPA = register(Law(
@@ -44,15 +40,13 @@ CCPA = register(Law(
         Requirement("§ 1798.121", "what it does with sensitive personal information", "sensitive_data",
                     lambda b: bool(b.sensitive_data)),
         Requirement("§ 1798.100(a)(3)", "how long each category is kept", "data_collected",
-                    lambda b: bool(b.data_collected) and all(
-                        c.retention or c.id in {x for e in b.retention_schedule for x in e.categories}
-                        for c in b.data_collected)),
-        _right("§ 1798.110", "know what is collected", "know", "access"),
-        _right("§ 1798.105", "delete", "deletion", "delete", "erasure"),
-        _right("§ 1798.106", "correct", "correction", "correct", "rectification"),
+                    each_category_kept),
+        right("§ 1798.110", "know what is collected", "know", "access"),
+        right("§ 1798.105", "delete", "deletion", "delete", "erasure"),
+        right("§ 1798.106", "correct", "correction", "correct", "rectification"),
         Requirement("§ 1798.120", "the right to opt out of selling or sharing", "rights.items",
                     lambda b: any({"opt", "out"} <= words(r.name) for r in b.rights.items)),
-        _right("§ 1798.121", "limit the use of sensitive personal information", "limit"),
+        right("§ 1798.121", "limit the use of sensitive personal information", "limit"),
         Requirement("§ 1798.130(a)(1)", "two or more designated methods to send a request", "contact",
                     lambda b: _methods(b) >= 2),
         Requirement("§ 1798.125", "that it will not discriminate against a person who uses these rights",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...model import Brand
-from . import Law, Requirement, contact_given, has_right, register, words
+from . import Law, Requirement, contact_given, each_category_kept, has_right, register, right, words
 
 EU = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
 UK = "https://www.legislation.gov.uk/eur/2016/679/contents"
@@ -31,13 +31,7 @@ def _received(brand: Brand) -> set[str]:
 
 
 def _retention_given(brand: Brand) -> bool:
-    scheduled = {c for entry in brand.retention_schedule for c in entry.categories}
-    return bool(brand.retention_summary) or bool(brand.data_collected) and all(
-        c.retention or c.id in scheduled for c in brand.data_collected)
-
-
-def _right(article: str, what: str, *names: str) -> Requirement:
-    return Requirement(article, f"the right to {what}", "rights.items", lambda b: has_right(b, *names))
+    return bool(brand.retention_summary) or each_category_kept(brand)  # a general rule is the "criteria"
 
 
 GDPR = register(Law(
@@ -64,12 +58,12 @@ GDPR = register(Law(
                     lambda b: bool(b.transfers.safeguards), applies=lambda b: bool(b.transfers)),
         Requirement("Art. 13(2)(a)", "how long data is kept, or the criteria that decide it", "retention_summary",
                     _retention_given),
-        _right("Art. 13(2)(b)", "access", "access"),
-        _right("Art. 13(2)(b)", "rectification", "rectification", "correction", "correct"),
-        _right("Art. 13(2)(b)", "erasure", "erasure", "deletion", "delete"),
-        _right("Art. 13(2)(b)", "restriction of processing", "restriction", "restrict"),
-        _right("Art. 13(2)(b)", "object to processing", "objection", "object"),
-        _right("Art. 13(2)(b)", "data portability", "portability", "port"),
+        right("Art. 13(2)(b)", "access", "access"),
+        right("Art. 13(2)(b)", "rectification", "rectification", "correction", "correct"),
+        right("Art. 13(2)(b)", "erasure", "erasure", "deletion", "delete"),
+        right("Art. 13(2)(b)", "restriction of processing", "restriction", "restrict"),
+        right("Art. 13(2)(b)", "object to processing", "objection", "object"),
+        right("Art. 13(2)(b)", "data portability", "portability", "port"),
         Requirement("Art. 13(2)(c)", "the right to withdraw consent at any time", "rights.items",
                     lambda b: has_right(b, "withdraw", "withdrawal"), applies=lambda b: _relies_on(b, "consent")),
         Requirement("Art. 13(2)(d)", "the right to lodge a complaint with a supervisory authority",
