@@ -56,6 +56,10 @@ def make_project(folder: Path, brands: int) -> Path:
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, target)
+    # The sites without PDF copies: the figures compare with a plain MkDocs build, which prints none.
+    settings = folder / "mkdocs.yml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("\n  pdf: true\n", "\n  pdf: false\n"),
+                        encoding="utf-8")
     (folder / "content" / "brands").mkdir()
     rng = random.Random(7)  # the same project every run
     seeds = list(SEEDS.items())

@@ -2,7 +2,9 @@
 
 The stages a fact passes through, in order:
 load (YAML → data with positions) → model (typed facts) → project (all files together)
-→ check (rules) → render (Jinja → Markdown) → build (MkDocs + Material) → publish (validate, swap).
+→ history (each version's facts, from git) → check (rules) → render (Jinja → Markdown; archive.py adds the
+version notices) → build (MkDocs + Material; pdf.py prints, wellknown.py writes security.txt and gpc.json)
+→ publish (validate, swap).
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -41,6 +41,14 @@ def find_chromium() -> str | None:
     return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
 
 
+def launch_chromium(playwright, chromium: str):
+    """Headless ``chromium`` started through a running sync Playwright, with the flags every legalsite browser uses.
+
+    Playwright's own errors (Chromium did not start) are left to the caller to report.
+    """
+    return playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+
+
 def require_chromium() -> str:
     """The Chromium to drive, or a UsageError saying how to install one."""
     path = find_chromium()

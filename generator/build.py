@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -33,15 +34,32 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.structure.files import File, Files
 from mkdocs.theme import Theme
 
-from . import __version__, feeds
+from . import __version__, feeds, wellknown
+from .archive import (
+    VERSIONS,
+    WHAT_CHANGED,
+    insert_after_title,
+    meta_line,
+    page_folder,
+    to_root,
+    upcoming_notice,
+    version_banner,
+    version_folder,
+    versions_page,
+    what_changed_page,
+)
 from .checks import run_checks
-from .config import THEME_DIR, brand_config, load_base_config, logo_name, mkdocs_log
+from .config import THEME_DIR, brand_config, load_base_config, logo_name, mkdocs_log, options
+from .diff import diff_projects
 from .errors import BuildError, FactError, Finding
 from .feeds import to_json
+from .history import CURRENT, History, Version, build_day, find_history, load_version
 from .model import Brand
+from .pdf import pdf_name
 from .project import Project, load_project
 from .publish import (
     carry_over,
+    carry_over_versions,
     check_replaceable,
     orderly_signals,
     publish,
@@ -50,7 +68,7 @@ from .publish import (
     validate_site,
     write_brand_index,
 )
-from .render import PAGE_TITLES, render_project
+from .render import PAGE_TITLES, display, render_project
 from .style import brand_css, monogram
 
 
@@ -76,6 +94,10 @@ class BuildResult:
     built: list[str]  # those MkDocs built this time; the others' inputs had not changed, so their sites were kept
     warnings: list[Finding]
     unpublished: list[str] = field(default_factory=list)  # published before, but their fact files are gone
+    versions: list[str] = field(default_factory=list)  # version sites built this time ("linkrapi/versions/…")
+    kept_versions: list[str] = field(default_factory=list)  # version sites kept as published
+    notes: list[str] = field(default_factory=list)  # what history could not tell
+    pdfs: int = 0  # PDF copies printed this time
 
 
 @dataclass
@@ -85,10 +107,16 @@ class SiteInputs:
     files: dict[str, str | bytes]  # path in the docs folder → content
     config: dict  # the MkDocs config, without the docs and site folders
     epoch: str  # SOURCE_DATE_EPOCH for the build
+    prints: list[dict] = field(default_factory=list)  # the pages to print to PDF once built (build._print)
+    beside: dict[str, str] = field(default_factory=dict)  # files MkDocs skips (.well-known/), by path in the site
+
+    def pages(self) -> list[str]:
+        return [name.removesuffix(".md") for name in self.files if name.endswith(".md")]
 
     def key(self) -> str:
         digest = hashlib.sha256(_TOOLS.encode())
         digest.update(json.dumps(self.config, sort_keys=True).encode() + self.epoch.encode())
+        digest.update(json.dumps([self.prints, self.beside], sort_keys=True).encode())
         for name in sorted(self.files):
             data = self.files[name]
             digest.update(b"\0" + name.encode() + b"\0" + (data if isinstance(data, bytes) else data.encode()))
@@ -96,13 +124,18 @@ class SiteInputs:
 
 
 def build_project(root: Path | str = ".", out: Path | str | None = None, slugs=None, *, jobs: int | None = None,
-                  reuse: bool = True) -> BuildResult:
-    """Load, check, render and build; publish into ``out`` (default ``root/site``) only if every brand succeeded."""
+                  reuse: bool = True, pdf: bool | None = None, versions: bool | None = None) -> BuildResult:
+    """Load, check, render and build; publish into ``out`` (default ``root/site``) only if every brand succeeded.
+
+    ``pdf`` and ``versions`` override the project's settings (mkdocs.yml's 'legalsite:' block).
+    """
     project = load_project(root)
-    return build(project, Path(out) if out is not None else Path(root) / "site", slugs, jobs=jobs, reuse=reuse)
+    return build(project, Path(out) if out is not None else Path(root) / "site", slugs, jobs=jobs, reuse=reuse,
+                 pdf=pdf, versions=versions)
 
 
-def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, reuse: bool = True) -> BuildResult:
+def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, reuse: bool = True,
+          pdf: bool | None = None, versions: bool | None = None) -> BuildResult:
     """Build the selected brands (all by default) and publish them with the others' current sites.
 
     ``jobs``: brands built at once (default: one per CPU). ``reuse``: keep a published brand site whose
@@ -111,10 +144,11 @@ def build(project: Project, out: Path, slugs=None, *, jobs: int | None = None, r
     SIGTERM, like Ctrl+C, stops the workers and removes the staging and temporary folders (exit 143).
     """
     with orderly_signals():
-        return _build(project, out, slugs, jobs=jobs, reuse=reuse)
+        return _build(project, out, slugs, jobs=jobs, reuse=reuse, pdf=pdf, versions=versions)
 
 
-def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool) -> BuildResult:
+def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool, pdf: bool | None,
+           versions: bool | None) -> BuildResult:
     protect = {"the project": project.root}
     check_replaceable(out, protect)  # before any work: a refused --out needs no build
     selected = project.select(slugs)
@@ -125,6 +159,14 @@ def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool)
     if errors:
         raise FactError(errors)
     base = load_base_config(project)
+    settings = options(project)
+    pdf = settings["pdf"] if pdf is None else pdf
+    if pdf:
+        from .pdf import PdfPrinter  # a missing Chromium stops the build here, before anything is built
+
+        printer = PdfPrinter()
+    history = find_history(project) if (settings["versions"] if versions is None else versions) \
+        else single_versions(project)
 
     # Every page of every brand is rendered (by the checks, once) before anything is written.
     rendered = {slug: render_project(project)[slug] for slug in selected}
@@ -132,22 +174,201 @@ def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool)
     if problems:
         raise FactError(problems)
 
-    inputs = {slug: site_inputs(project, slug, rendered[slug], base) for slug in selected}
-    keys = {slug: inputs[slug].key() for slug in selected}
-    recorded = published_keys(out)
+    recorded, recorded_versions = published_keys(out), published_keys(out, "versions")
     published = recorded if reuse else {}
-    todo = [s for s in selected if published.get(s) != keys[s] or not (Path(out) / s / "index.html").is_file()]
+    published_versions = recorded_versions if reuse else {}
+    with contextlib.ExitStack() as stack:
+        sites = Sites(project, history, base, stack, pdf)
+        inputs = {slug: sites.current(slug, rendered[slug]) for slug in selected}
+        keys = {slug: inputs[slug].key() for slug in selected}
+        todo = [s for s in selected if published.get(s) != keys[s] or not (Path(out) / s / "index.html").is_file()]
+        version_keys = {path: key for slug in selected for path, key in sites.version_keys(slug).items()}
+        later = [p for p in version_keys
+                 if published_versions.get(p) != version_keys[p] or not (Path(out) / p / "index.html").is_file()]
+        version_inputs = {path: sites.version(path) for path in later}
 
-    with staging_dir(out, protect) as stage, \
-            tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
-        build_sites({slug: inputs[slug] for slug in todo}, Path(work), stage, jobs)
-        unpublished = carry_over(stage, out, rebuilt=todo, brands=project.brands)
-        write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
-        for slug in todo:
-            validate_site(stage / slug, list(rendered[slug]), forbidden=[work, str(stage)])
-        publish(stage, out, keys={**recorded, **keys})
+        with staging_dir(out, protect) as stage, \
+                tempfile.TemporaryDirectory(prefix="legalsite-docs-") as work:
+            build_sites({slug: inputs[slug] for slug in todo}, Path(work), stage, jobs)
+            unpublished = carry_over(stage, out, rebuilt=todo, brands=project.brands)
+            carry_over_versions(stage, out, keep=[p for p in version_keys if p not in later], rebuild=later,
+                                drop=[p for p in recorded_versions if p.split("/")[0] in selected
+                                      and p not in version_keys])
+            build_sites(version_inputs, Path(work), stage, jobs)
+            write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
+            built = {**{slug: inputs[slug] for slug in todo}, **version_inputs}
+            printed = 0
+            if pdf and any(site.prints for site in built.values()):
+                with printer:
+                    printed = print_pdfs(printer, stage, built)
+            for path, site in built.items():
+                validate_site(stage / path, site.pages(), forbidden=[work, str(stage)], day=history.day)
+            others = {p: k for p, k in recorded_versions.items() if p.split("/")[0] not in selected}
+            publish(stage, out, keys={**recorded, **keys}, versions={**others, **version_keys})
     return BuildResult(out=out, brands=selected, built=todo, warnings=[f for f in findings if not f.is_error],
-                       unpublished=unpublished)
+                       unpublished=unpublished, versions=later, notes=history.notes, pdfs=printed,
+                       kept_versions=[p for p in version_keys if p not in later])
+
+
+class Sites:
+    """The inputs of each brand's current site and of its versions' sites (``<slug>/versions/<day>``).
+
+    The current site shows the version in force on the build day, with a notice of any upcoming one; its
+    Changes page and feed list every change announced, pending ones included. Each dated version also
+    has a site of its own, with a banner linking the current, previous and next versions.
+    """
+
+    def __init__(self, project: Project, history: History, base: dict, stack: contextlib.ExitStack, pdf: bool):
+        self.project, self.history, self.base, self.stack, self.pdf = project, history, base, stack, pdf
+        self.states: dict[str | None, Project] = {None: project}
+        self.current_pages: dict[str, list[str]] = {}
+        self._versions: dict[str, SiteInputs] = {}
+
+    def state(self, version: Version) -> Project:
+        """The project as it was at ``version``; a version whose facts no longer load stops the build."""
+        if version.rev not in self.states:
+            try:
+                self.states[version.rev] = load_version(self.project, version, self.stack)
+            except FactError as exc:
+                first = exc.findings[0] if exc.findings else None
+                raise BuildError(f"the facts of {version.slug}'s version of {version.id or 'its first policy'} "
+                                 f"(commit {version.rev[:12]}) do not load with this legalsite"
+                                 + (f": {first.path}:{first.line}:{first.column}: {first.message}" if first else "")
+                                 + ". Nothing was published. Build without earlier versions "
+                                 "(legalsite build --no-versions, or 'versions: false' under 'legalsite:' in "
+                                 "mkdocs.yml) until that version's facts are brought up to date.") from None
+        return self.states[version.rev]
+
+    def pages_of(self, version: Version) -> dict[str, str]:
+        state = self.state(version)
+        if version.slug not in state.brands:
+            raise BuildError(f"the facts of {version.slug}'s version of {version.id} (commit {version.rev}) have no "
+                             f"content/brands/{version.slug}.yaml. Nothing was published.")
+        if state is not self.project:
+            state.focus = [version.slug]  # render only this brand
+        pages = render_project(state)[version.slug]
+        if isinstance(pages, FactError):
+            first = pages.findings[0]
+            raise BuildError(f"the pages of {version.slug}'s version of {version.id} do not render with this "
+                             f"legalsite: {first.path}:{first.line}: {first.message}. Nothing was published.")
+        return dict(pages)
+
+    def current(self, slug: str, rendered: dict[str, str]) -> SiteInputs:
+        history, current = self.history, self.history.current(slug)
+        state = self.state(current)
+        pages = dict(rendered) if current.rev is None else self.pages_of(current)
+        if "changes" in rendered:
+            pages["changes"] = rendered["changes"]  # every announced change, pending ones too
+        self.current_pages[slug] = list(pages)
+        upcoming = history.upcoming(slug)
+        dated = bool(history.dated(slug))
+        prints = []
+        then = (list(self.pages_of(upcoming[0])) if upcoming[0].rev else list(rendered)) if upcoming else []
+        for page in list(pages):
+            href = None
+            if self.pdf and current.id:  # the copy kept with the version's own site
+                href = to_root(page) + version_folder(current) + page_folder(page) + pdf_name(slug, page, current.id)
+            elif self.pdf:
+                href = pdf_name(slug, page, None)
+                prints.append(_print(state.brands[slug], page, "Current version", page_folder(page) + href))
+            text = insert_after_title(pages[page], meta_line(page, href, dated))
+            if upcoming:
+                text = insert_after_title(text, upcoming_notice(page, upcoming[0], then))
+            pages[page] = text
+        if dated:
+            pages[VERSIONS] = versions_page(state.brands[slug].name, history, slug)
+        inputs = site_inputs(state, slug, pages, self.base, feed=self.project.brands[slug])
+        inputs.prints = prints
+        # security.txt and gpc.json belong at the root of the brand's address: the current site only.
+        site_url = inputs.config.get("site_url")
+        inputs.beside = wellknown.site_files(state.brands[slug], site_url,
+                                             f"{site_url}security/" if site_url and "security" in pages else None,
+                                             (self.base.get("theme") or {}).get("language", "en"))
+        return inputs
+
+    def version_keys(self, slug: str) -> dict[str, str]:
+        """Each dated version's site path → its key. A version from git is keyed by its commit's trees, so an
+        unchanged earlier version is kept without loading its facts again."""
+        keys = {}
+        for version in self.history.dated(slug):
+            path = f"{slug}/{version_folder(version).rstrip('/')}"
+            if version.rev is None:
+                keys[path] = self.version(path).key()
+                continue
+            previous, following = self.history.neighbours(version)
+            digest = hashlib.sha256(_TOOLS.encode())
+            for part in (self.history.source.get(version.rev, version.rev), slug, version.status, version.id,
+                         previous and previous.id, previous and self.history.source.get(previous.rev or ""),
+                         following and following.id, following and following.dated_by, version.dated_by,
+                         json.dumps(self.base, sort_keys=True), self.pdf,
+                         json.dumps(version.summaries), json.dumps(self.current_pages.get(slug))):
+                digest.update(b"\0" + str(part).encode())
+            keys[path] = digest.hexdigest()
+        return keys
+
+    def version(self, path: str) -> SiteInputs:
+        if path in self._versions:
+            return self._versions[path]
+        slug = path.split("/")[0]
+        version = next(v for v in self.history.dated(slug) if path.endswith(f"/{v.id}"))
+        state = self.state(version)
+        pages = self.pages_of(version)
+        previous, _ = self.history.neighbours(version)
+        if previous:
+            only = [slug]
+            diff = diff_projects(_only(self.state(previous), only), _only(state, only))
+            pages[WHAT_CHANGED] = what_changed_page(next(iter(diff.brands), None), previous, version)
+        brand = state.brands[slug]
+        prints = []
+        for page in list(pages):
+            pdf = pdf_name(slug, page, version.id) if self.pdf and page != WHAT_CHANGED else None
+            if pdf:
+                prints.append(_print(brand, page, f"Version of {display(version.day)}", page_folder(page) + pdf))
+            text = insert_after_title(pages[page], meta_line(page, pdf, False))
+            pages[page] = insert_after_title(text, version_banner(self.history, version, page,
+                                                                  self.current_pages.get(slug, []),
+                                                                  WHAT_CHANGED in pages))
+        inputs = site_inputs(state, slug, pages, self.base, feed=brand)
+        if "site_url" in inputs.config:
+            inputs.config["site_url"] += version_folder(version)
+        inputs.epoch = _day_epoch(version.day)  # never the build day: a version's site does not change
+        inputs.prints = prints
+        self._versions[path] = inputs
+        return inputs
+
+
+def _only(project: Project, slugs: list[str]) -> Project:
+    return dataclasses.replace(project, brands={s: b for s, b in project.brands.items() if s in slugs})
+
+
+def _print(brand: Brand, page: str, label: str, pdf: str) -> dict:
+    return {"page": page, "pdf": pdf, "label": label, "brand": brand.name, "title": PAGE_TITLES[page]}
+
+
+def _day_epoch(day: dt.date | None) -> str:
+    return str(int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp())) if day else "0"
+
+
+def single_versions(project: Project) -> History:
+    """No history: each brand's one version is its working tree, current and without a permalink."""
+    return History(day=build_day(), versions={slug: [Version(slug, None, None, status=CURRENT)]
+                                              for slug in project.brands})
+
+
+def print_pdfs(printer, stage: Path, built: dict[str, SiteInputs]) -> int:
+    """Print each built site's pages to PDF, dated by the site's own build date; returns how many."""
+    from .pdf import PdfPage
+
+    count = 0
+    for path, site in built.items():
+        base = site.config.get("site_url") or f"/{path}/"
+        pages = [PdfPage(html=stage / path / page_folder(p["page"]) / "index.html", pdf=stage / path / p["pdf"],
+                         title=p["title"], brand=p["brand"], version=p["label"], address=base + page_folder(p["page"]))
+                 for p in site.prints]
+        if pages:
+            printer.print(pages, dt.datetime.fromtimestamp(int(site.epoch), dt.UTC).date())
+            count += len(pages)
+    return count
 
 
 def build_sites(inputs: dict[str, SiteInputs], work: Path, stage: Path, jobs: int | None) -> None:
@@ -229,8 +450,9 @@ def _build_chunk(slugs: list[str], inputs: dict[str, SiteInputs], work: Path, st
         build_site(slug, inputs[slug], work / slug, stage / slug)
 
 
-def brand_files(project: Project, slug: str, pages: list[str]) -> dict[str, str | bytes]:
-    """The files a brand's site carries beside its pages, by path in the docs folder."""
+def brand_files(project: Project, slug: str, pages: list[str], feed: Brand | None = None) -> dict[str, str | bytes]:
+    """The files a brand's site carries beside its pages, by path in the docs folder (``feed``: the facts
+    whose changes the feed lists, when not the brand's own)."""
     brand = project.brands[slug]
     logo = (project.root / "content" / brand.theme.logo).read_bytes() if brand.theme.logo else monogram(brand)
     return {
@@ -238,7 +460,7 @@ def brand_files(project: Project, slug: str, pages: list[str]) -> dict[str, str 
         logo_name(brand): logo,
         "subprocessors.json": to_json(feeds.subprocessors(brand, project.vendors)),
         "cookies.json": to_json(feeds.cookies(brand, slug, project.vendors)),
-        "changes.xml": feeds.changes_feed(brand, slug, pages, PAGE_TITLES),
+        "changes.xml": feeds.changes_feed(feed or brand, slug, pages, PAGE_TITLES),
     }
 
 
@@ -252,9 +474,10 @@ def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(data, encoding="utf-8")
 
 
-def site_inputs(project: Project, slug: str, pages: dict[str, str], base: dict) -> SiteInputs:
+def site_inputs(project: Project, slug: str, pages: dict[str, str], base: dict, feed: Brand | None = None) -> SiteInputs:
     brand = project.brands[slug]
-    files = {f"{page}.md": markdown for page, markdown in pages.items()} | brand_files(project, slug, list(pages))
+    policy = [page for page in pages if page not in (VERSIONS, WHAT_CHANGED)]
+    files = {f"{page}.md": markdown for page, markdown in pages.items()} | brand_files(project, slug, policy, feed)
     return SiteInputs(files=files, config=brand_config(brand, list(pages), base), epoch=_source_date_epoch(brand))
 
 
@@ -276,6 +499,7 @@ def build_site(slug: str, inputs: SiteInputs, work: Path, site: Path) -> None:
     if messages:  # strict mode should have aborted; never publish a site MkDocs complained about
         raise BuildError(f"the site for brand '{slug}' built with warnings: {'; '.join(messages)}. "
                          "Nothing was published.")
+    write_files(site, inputs.beside)
 
 
 # Plugins known not to change the theme's Jinja environment (on_env), so one environment can serve every brand.

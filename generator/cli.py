@@ -80,10 +80,16 @@ def cli(ctx: click.Context, project_dirs: tuple[Path, ...], debug: bool) -> None
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Brands to build at once (default: one per CPU).")
 @click.option("--force", is_flag=True, help="Rebuild every brand, even those whose inputs have not changed.")
+@click.option("--pdf/--no-pdf", default=None, help="Print a PDF copy of every page, or not (default: 'pdf' under "
+                                                   "'legalsite:' in mkdocs.yml; off when not set). Needs Chromium.")
+@click.option("--versions/--no-versions", default=None,
+              help="Publish earlier and upcoming versions from git history (default: on; 'versions' under "
+                   "'legalsite:' in mkdocs.yml).")
 @click.argument("brands", nargs=-1)
 @click.pass_obj
 @_report
-def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, brands: tuple[str, ...]) -> None:
+def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, pdf: bool | None,
+          versions: bool | None, brands: tuple[str, ...]) -> None:
     """Check the facts and build one site per brand into site/<brand>/.
 
     Nothing is published unless every brand builds and validates; a failed
@@ -97,12 +103,20 @@ def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, br
     """
     from .build import build_project
 
-    result = build_project(project_dir, out, list(brands), jobs=jobs, reuse=not force)
+    result = build_project(project_dir, out, list(brands), jobs=jobs, reuse=not force, pdf=pdf, versions=versions)
     for slug in result.unpublished:
         click.echo(f"{slug} is no longer in content/brands and was unpublished from {result.out}.")
     kept = [slug for slug in result.brands if slug not in result.built]
     click.echo(f"Built {len(result.built)} site(s) into {result.out}: {', '.join(result.built) or 'none'}"
                + (f"; {len(kept)} unchanged, kept as published." if kept else "."))
+    if result.versions or result.kept_versions:
+        click.echo(f"Versions: {len(result.versions)} built"
+                   + (f" ({', '.join(result.versions)})" if result.versions else "")
+                   + f", {len(result.kept_versions)} kept as published.")
+    if result.pdfs:
+        click.echo(f"Printed {result.pdfs} PDF cop{'y' if result.pdfs == 1 else 'ies'}.")
+    for note in result.notes:
+        click.echo(f"History: {note}")
     if result.warnings:
         click.echo(f"{len(result.warnings)} fact(s) are not given and their passages are left out; "
                    "'legalsite check' lists them.")

@@ -55,7 +55,7 @@ The JSON shape (keys sorted, two-space indent; a list keeps the report's order):
         }
       ],
       "date": "2026-03-26",                      # the report's date (SOURCE_DATE_EPOCH where set)
-      "legalsite": "0.3.0",                      # the version that wrote it
+      "legalsite": "0.4.0",                      # the version that wrote it
       "statuses": ["given", "gap", "accepted", "not applicable"]
     }
 

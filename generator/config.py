@@ -74,6 +74,47 @@ def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
     return (copy.deepcopy(base) if base is not None else None), list(findings)
 
 
+# legalsite's own settings, under 'legalsite:' in mkdocs.yml (MkDocs never sees them): name → (default, what)
+OPTIONS = {
+    "pdf": (False, ("publish a PDF copy of every page (needs Chromium: pip install 'legalsite[pdf]' and "
+                    "apt-get install -y chromium)")),
+    "versions": (True, "publish every earlier and upcoming version from git history, each at its own address"),
+}
+
+
+def options(project: Project) -> dict[str, Any]:
+    """legalsite's settings from mkdocs.yml's 'legalsite:' block, with their defaults (read after check passed)."""
+    try:
+        raw = read_bounded(project.mkdocs_base, "mkdocs.yml")
+        load_bytes(raw, "mkdocs.yml")  # the loader's bounds first, as for the MkDocs settings
+        data = yaml.load(raw.decode("utf-8").removeprefix("\ufeff"), Loader=_SettingsLoader)
+    except (FactError, yaml.YAMLError, ValueError):
+        data = None
+    own = data.get("legalsite") if isinstance(data, dict) else None
+    own = own if isinstance(own, dict) else {}
+    return {name: own[name] if isinstance(own.get(name), bool) else default
+            for name, (default, _) in OPTIONS.items()}
+
+
+def _check_options(doc, base: dict) -> list[Finding]:
+    own = base.pop("legalsite", {})
+    if own is None:
+        return []
+    if not isinstance(own, dict):
+        return [doc.finding(("legalsite",), "legalsite must be settings written 'name: value' under it, such as "
+                            "'pdf: true'.", rule="mkdocs-config", key=True)]
+    problems = []
+    for name, value in own.items():
+        if name not in OPTIONS:
+            known = "; ".join(f"{n}: {what}" for n, (_, what) in OPTIONS.items())
+            problems.append(doc.finding(("legalsite", name), f"legalsite has no setting '{name}'; the settings are "
+                                        f"{known}.", rule="mkdocs-config", key=True))
+        elif not isinstance(value, bool):
+            problems.append(doc.finding(("legalsite", name), f"write 'true' or 'false' for {name} "
+                                        f"({OPTIONS[name][1]}).", rule="mkdocs-config"))
+    return problems
+
+
 def _check_settings(raw: bytes) -> tuple[dict | None, list[Finding]]:
     doc = load_bytes(raw, "mkdocs.yml")  # no tags, no duplicate keys, bounded; raises FactError
     if doc.problems:
@@ -94,7 +135,7 @@ def _check_settings(raw: bytes) -> tuple[dict | None, list[Finding]]:
         base = {}
     if not isinstance(base, dict):
         return None, [at((), "mkdocs.yml must hold settings written 'name: value', one a line")]
-    problems = []
+    problems = _check_options(doc, base)
     for key in ("theme", "extra", "extra_css", "markdown_extensions", "plugins"):
         if key in base and base[key] is None:  # 'extra:' with nothing after it: as if not written
             del base[key]

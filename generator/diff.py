@@ -9,10 +9,8 @@ not move), and a material change not announced with the brand's notice period.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import subprocess
-import tarfile
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ from pydantic.fields import FieldInfo
 # the notice rule of 'legalsite check' (notice-period), so both name the same earliest date
 from .checks.dates import _days as notice_days
 from .errors import FactError, UsageError
+from .history import unpack
 from .model import (
     Brand,
     Change,
@@ -162,7 +161,7 @@ def load_at(root: Path | str, rev: str | None) -> Project:
     if archive.returncode:
         raise UsageError(f"git could not read content/ at '{rev}': {archive.stderr.decode().strip()}")
     with tempfile.TemporaryDirectory(prefix="legalsite-diff-") as tmp:
-        _extract(archive.stdout, Path(tmp), rev)
+        unpack(archive.stdout, Path(tmp), f"'{rev}'")
         there = Path(tmp, prefix)
         if not (there / "content" / "brands").is_dir():
             return Project(root=root, vendors={}, brands={})
@@ -174,17 +173,6 @@ def load_at(root: Path | str, rev: str | None) -> Project:
         except FactError as exc:  # name the revision, so nobody looks for the problem in today's files
             raise FactError(replace(f, path=f"{rev}:{f.path}") for f in exc.findings) from None
     return replace(project, root=root, documents={})
-
-
-def _extract(archive: bytes, into: Path, rev: str) -> None:
-    """Unpack git's tar of content/, refusing anything that could land outside ``into``."""
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        for member in tar.getmembers():
-            outside = member.name.startswith("/") or ".." in Path(member.name).parts
-            if outside or not (member.isfile() or member.isdir()):
-                raise UsageError(f"content/ at '{rev}' holds '{member.name}', which is not a plain file inside "
-                                 "content/ (a link, or a path leading outside); legalsite diff does not unpack it.")
-        tar.extractall(into, filter="data")
 
 
 # --- comparing facts -----------------------------------------------------------

@@ -31,14 +31,18 @@ PAGES = ("index", "privacy", "cookies", "security")
 
 def fact(description: str, *, pages: tuple[str, ...] = (), expected: bool = False, default: Any = None,
          phrase: str | None = None, ref: str | None = None, examples: list | None = None, noun: str | None = None,
-         qualifies: str | None = None, **kwargs) -> Any:
+         qualifies: str | None = None, unstated: str | None = None, **kwargs) -> Any:
     """Declare one fact field: its description, the pages that show it, and whether its absence is a gap.
 
     ``noun`` names the fact in a sentence ("the retention period") where the description does not start with one.
     ``qualifies`` names the sibling fact a qualifier ("may", "up to", "including") belongs to ("/cookies": a
     fact of the brand itself): the page must print the phrase where it prints that fact (tests/test_qualifiers.py).
+    ``unstated`` says what else is left out while an expected fact is not given, beyond the passage on its page
+    ("the site publishes no security.txt"): the gap's finding says it too.
     """
     extra: dict[str, Any] = {"pages": list(pages)}
+    if unstated:
+        extra["unstated"] = unstated
     if qualifies:
         extra["qualifies"] = qualifies
     if noun:
@@ -197,6 +201,27 @@ Email = Annotated[_pattern(_EMAIL, "an email address", "privacy@example.com"),
 Domain = _pattern(r"(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}", "a domain name", "example.com")
 Url = Annotated[_pattern(r"(https://[^\s<>\"]+|mailto:[^\s<>\"]+)", "an https:// or mailto: address",
                          "https://example.com/privacy"), AfterValidator(_linkable)]
+_HTTPS = r"https://[^\s<>\"]+"
+HttpsUrl = Annotated[_pattern(_HTTPS, "an https:// address", "https://example.com/security"), AfterValidator(_linkable)]
+
+
+def _contactable(value: str) -> str:
+    safe_url(contact_uri(value))
+    return value
+
+
+def contact_uri(contact: str) -> str:
+    """Where a security contact is reached: its https:// address, or mailto: its email address (not yet encoded:
+    ``safe_url`` encodes it)."""
+    return contact if contact.startswith("https://") else f"mailto:{contact}"
+
+
+SecurityContact = Annotated[_pattern(f"{_EMAIL}|{_HTTPS}", "an email address or an https:// address",
+                                     "security@example.com or https://example.com/report-a-vulnerability"),
+                            AfterValidator(_contactable)]
+LanguageTag = _pattern(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", "a language tag", "en, or pt-BR")
+
+
 def _written(regex: str, what: str):
     """Accept text only in the one way a lawyer would write it: no '1_000', '+5', '90.0' or Unix timestamps."""
     compiled = re.compile(regex)
@@ -471,6 +496,34 @@ class CookiePolicy(Fact):
     controls: Text | None = fact("How a visitor controls cookies.", pages=("privacy", "cookies"))
 
 
+class SecurityDisclosure(Fact):
+    """How to report a security vulnerability to the brand: published as /.well-known/security.txt (RFC 9116)."""
+
+    contact: list[SecurityContact] = required(
+        "Where to report a security vulnerability, most preferred first: an email address, or the https:// address "
+        "of a page for reports (security.txt 'Contact').", pages=("security",), min_length=1,
+        examples=[["security@example.com"]], noun="the security contact")
+    expires: Date = required(
+        "The date by which the legal team must review the security contact again, written YYYY-MM-DD: security.txt "
+        "tells researchers to trust it only until then (security.txt 'Expires'; RFC 9116 recommends less than a "
+        "year ahead). From that day 'legalsite check' fails until a new date is set.", examples=["2027-06-30"],
+        noun="the date the security contact must be reviewed again")
+    policy: HttpsUrl | None = fact(
+        "The https:// address of the brand's vulnerability disclosure policy: what researchers may test and how "
+        "reports are handled (security.txt 'Policy'). Without it, security.txt points to the security page.",
+        pages=("security",), noun="the address of the vulnerability disclosure policy")
+    acknowledgments: HttpsUrl | None = fact(
+        "The https:// address of the page that thanks the people who reported vulnerabilities (security.txt "
+        "'Acknowledgments').", pages=("security",), noun="the address of the acknowledgments page")
+    encryption: HttpsUrl | None = fact(
+        "The https:// address of the key researchers should encrypt their reports with, such as an OpenPGP key "
+        "(security.txt 'Encryption').", pages=("security",), noun="the address of the encryption key")
+    preferred_languages: list[LanguageTag] = fact(
+        "The languages reports may be written in, most preferred first, as language tags such as en or de "
+        "(security.txt 'Preferred-Languages'). Without them, the site's language.", default_factory=list,
+        examples=[["en"]], noun="the languages reports may be written in")
+
+
 class Security(Fact):
     summary: Text | None = fact("The general security commitment.", pages=("privacy", "security"))
     measures: list[Text] = fact("The list of security measures the brand states.", pages=("privacy", "security"),
@@ -480,6 +533,12 @@ class Security(Fact):
                                    phrase="include", qualifies="measures")
     limits: Text | None = fact("What the brand says security cannot guarantee.", pages=("privacy", "security"))
     breach: Text | None = fact("What the brand does after a data breach.", pages=("privacy", "security"))
+    disclosure: SecurityDisclosure | None = fact(
+        "How to report a security vulnerability to the brand: its security contact, and when the legal team must "
+        "review it again. The security page shows it and the site publishes it as /.well-known/security.txt "
+        "(RFC 9116); without it, the site publishes no security.txt.", pages=("security",), expected=True,
+        noun="the security contact for reporting vulnerabilities",
+        unstated="the site publishes no security.txt (RFC 9116)")
 
 
 class Right(Fact):
@@ -601,6 +660,20 @@ class SaleOfData(Fact):
                                 noun="how to opt out")
 
 
+class GlobalPrivacyControl(Fact):
+    """What a policy says about the Global Privacy Control (GPC) signal: a browser's request, on a person's behalf,
+    that their personal information not be sold or shared. Published as /.well-known/gpc.json."""
+
+    honoured: bool = required("Whether the brand honours the Global Privacy Control signal, as the policy states.",
+                              pages=("privacy",), noun="whether the brand honours Global Privacy Control")
+    statement: Text | None = fact("What the policy says about the Global Privacy Control signal, in its words.",
+                                  pages=("privacy",), noun="the statement on Global Privacy Control")
+    last_update: Date | None = fact("The date the brand last changed its stance on Global Privacy Control, written "
+                                    "YYYY-MM-DD. Without it, the date the whole policy was last revised, or a "
+                                    "later change in 'changes' that touched gpc.",
+                                    noun="the date the stance on Global Privacy Control last changed")
+
+
 class RelatedPolicy(Fact):
     name: Text = required("The other policy's title.", pages=("privacy",), examples=["Takedown Policy"])
     purpose: Text = required("What a reader would go there for.", pages=("privacy",), noun="what it is for")
@@ -680,6 +753,10 @@ class Brand(Fact):
                                             "profiling.", pages=("privacy",))
     sale: SaleOfData | None = fact("What the policy says about selling or sharing personal information.",
                                    pages=("privacy",))
+    gpc: GlobalPrivacyControl | None = fact(
+        "What the policy says about the Global Privacy Control (GPC) signal. The privacy page shows it and the site "
+        "publishes it as /.well-known/gpc.json; leave it out where the policy is silent, and no gpc.json is "
+        "published.", pages=("privacy",), noun="the stance on Global Privacy Control")
     sensitive_data: Text | None = fact("What the policy says about sensitive personal information.",
                                        pages=("privacy",))
     non_discrimination: Text | None = fact("The promise not to discriminate against a person who uses their "

@@ -248,6 +248,10 @@ def _explain(model: type[BaseModel], doc: Document, error: dict[str, Any]) -> Fi
         if expected == "str" and (own := _example(model, loc)):
             right = f"text{own}"  # the field's own example: "text, for example: name: LinkrAPI"
         return doc.finding(loc, f"{what} must be {right}; found {_kind_of(given)}.", rule="fact-type")
+    if kind == "too_short" and isinstance(given, list):  # a list that must name at least one thing
+        least = error["ctx"]["min_length"]
+        return doc.finding(loc, f"{what} must list at least {'one' if least == 1 else least}; write each on its own "
+                           "'- ' line, or leave out the group it belongs to.", rule="fact-value")
     if kind == "literal_error":
         return doc.finding(loc, f"{what} must be one of {error['ctx']['expected']}; '{_short(given)}' is not.",
                            rule="fact-value")

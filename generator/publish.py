@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime as dt
 import html
 import json
 import os
@@ -36,6 +37,7 @@ from pydantic import ValidationError
 
 from .errors import BuildError
 from .feeds import SCHEMAS
+from .wellknown import GPC_JSON, SECURITY_TXT, validate_gpc_json, validate_security_txt
 
 MARKER = ".legalsite"  # marks a folder legalsite may replace; records each brand site's input key
 _MARKER_NOTE = "Built by legalsite. This folder is replaced as a whole on every build."
@@ -90,9 +92,15 @@ def check_replaceable(out: Path | str, protect: dict[str, Path] | None = None) -
             "folder (a new or empty one), or move that one away.")
 
 
-def validate_site(site: Path, pages: list[str], forbidden: list[str]) -> None:
-    """Refuse a site that lacks a page, has a broken sitemap, or leaks a build folder's path."""
+def validate_site(site: Path, pages: list[str], forbidden: list[str], day: dt.date | None = None) -> None:
+    """Refuse a site that lacks a page, has a broken sitemap, a security.txt or gpc.json that breaks its
+    specification (on ``day``, the build day), or leaks a build folder's path."""
     problems = []
+    checks = {SECURITY_TXT: lambda text: validate_security_txt(text, day or dt.date.today()),
+              GPC_JSON: validate_gpc_json}
+    for name, validate in checks.items():
+        if (site / name).is_file():
+            problems += [f"{name}: {problem}" for problem in validate((site / name).read_text(encoding="utf-8"))]
     for page in pages:
         html = site / ("index.html" if page == "index" else f"{page}/index.html")
         if not html.is_file() or html.stat().st_size == 0:
@@ -108,7 +116,7 @@ def validate_site(site: Path, pages: list[str], forbidden: list[str]) -> None:
         except (OSError, ValidationError) as exc:
             problems.append(f"{name}.json does not match its schema ({exc})")
     for path in sorted(site.rglob("*")):
-        if path.suffix in (".html", ".xml", ".json") and path.is_file():
+        if path.suffix in (".html", ".xml", ".json", ".pdf", ".txt") and path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             for folder in forbidden:
                 if folder in text:
@@ -117,10 +125,11 @@ def validate_site(site: Path, pages: list[str], forbidden: list[str]) -> None:
         raise BuildError(f"the site {site.name} failed validation: {'; '.join(problems)}. Nothing was published.")
 
 
-def published_keys(out: Path) -> dict[str, str]:
-    """slug → the input key of the published site of that brand, as the last build recorded it."""
+def published_keys(out: Path, kind: str = "brands") -> dict[str, str]:
+    """slug → the input key of the published site of that brand, as the last build recorded it
+    (``kind="versions"``: "<slug>/versions/<day>" → the key of that version's site)."""
     try:
-        return dict(json.loads((Path(out) / MARKER).read_text(encoding="utf-8")).get("brands", {}))
+        return dict(json.loads((Path(out) / MARKER).read_text(encoding="utf-8")).get(kind, {}))
     except (OSError, ValueError, AttributeError):
         return {}  # no marker, or one from an older legalsite: every brand is rebuilt
 
@@ -151,6 +160,18 @@ def carry_over(stage: Path, out: Path, rebuilt: list[str], brands: Iterable[str]
     for entry in kept:
         shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
     return dropped
+
+
+def carry_over_versions(stage: Path, out: Path, keep: list[str], rebuild: list[str], drop: list[str]) -> None:
+    """Version sites (``<slug>/versions/<day>``) inside the staged brand folders: those kept are linked in from
+    ``out`` where their brand was rebuilt; those to rebuild, and those no longer in history, are cleared."""
+    out = output_path(out)
+    for path in [*rebuild, *drop]:
+        shutil.rmtree(stage / path, ignore_errors=True)
+    for path in keep:
+        if not (stage / path).exists() and (out / path).is_dir():
+            (stage / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(out / path, stage / path, symlinks=True, copy_function=_link_or_copy)
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -199,10 +220,14 @@ _INDEX = """<!doctype html>
 """
 
 
-def publish(stage: Path, out: Path, keys: dict[str, str] | None = None) -> None:
-    """Make the complete, validated ``stage`` the new ``out`` in one step; ``keys`` are the brands' input keys."""
+def publish(stage: Path, out: Path, keys: dict[str, str] | None = None, versions: dict[str, str] | None = None) -> None:
+    """Make the complete, validated ``stage`` the new ``out`` in one step; ``keys`` are the brands' input keys,
+    ``versions`` those of the version sites."""
     kept = {slug: key for slug, key in sorted((keys or {}).items()) if (stage / slug).is_dir()}
-    write_marker(stage, {"brands": kept})
+    record = {"brands": kept}
+    if versions:
+        record["versions"] = {path: key for path, key in sorted(versions.items()) if (stage / path).is_dir()}
+    write_marker(stage, record)
     swap_in(stage, out)
 
 

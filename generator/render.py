@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from .project import Project
 
 PAGE_TITLES = {"index": "Legal", "privacy": "Privacy Policy", "cookies": "Cookie Policy",
-               "security": "Security", "changes": "Changes"}
+               "security": "Security", "changes": "Changes",
+               # added by the build (archive.py): the list of versions, and a version's changes from the previous
+               "versions": "Versions", "what-changed": "What changed"}
 
 # Characters Python-Markdown removes meaning from with a backslash (plus '|' for tables).
 _BACKSLASH = set("\\`*_{}[]()#+-.!|>")

@@ -32,7 +32,7 @@ HEADERS = {
     "brand": f"# yaml-language-server: $schema=../../{SCHEMA_DIR}/brand.schema.json",
     "vendors": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/vendors.schema.json",
 }
-_OURS = ("pages", "expected", "phrase", "ref", "noun", "qualifies")  # the model's own metadata, turned into words below
+_OURS = ("pages", "expected", "phrase", "ref", "noun", "qualifies", "unstated")  # the model's own metadata, turned into words below
 
 
 def schema(name: str) -> dict[str, Any]:

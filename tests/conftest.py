@@ -34,8 +34,16 @@ def project(tmp_path: Path) -> Path:
     """A copy of the repository's content/, templates/, schemas/ and mkdocs.yml in tmp_path; returns tmp_path."""
     for folder in ("content", "templates", "schemas"):
         shutil.copytree(REPO / folder, tmp_path / folder)
-    shutil.copy2(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    (tmp_path / "mkdocs.yml").write_text(sample_settings(pdf=False), encoding="utf-8")
     return tmp_path
+
+
+def sample_settings(pdf: bool) -> str:
+    """The sample's mkdocs.yml; without its PDF copies (``pdf=False``) a build does not start Chromium, so tests
+    that build many sites stay fast. tests/test_pdf.py and the wheel's test build them."""
+    settings = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "\n  pdf: true\n" in settings
+    return settings if pdf else settings.replace("\n  pdf: true\n", "\n  pdf: false\n")
 
 
 def replace_text(path: Path | str, old: str, new: str) -> str:
@@ -93,3 +101,23 @@ def edit():
 def where():
     """``where(text, needle, offset=0)``: the 1-based (line, column) of ``needle`` in ``text``."""
     return line_col
+
+
+def need_browser() -> str:
+    """The Chromium that browser and PDF tests drive, with Playwright importable; without them the test is
+    skipped, or fails under LEGALSITE_REQUIRE_BROWSER=1 (as in CI)."""
+    from legalsite.browser import find_chromium
+
+    def missing(reason: str):
+        if os.environ.get("LEGALSITE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason} (LEGALSITE_REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
+        pytest.skip(reason)
+
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing("Playwright is not installed: pip install -e '.[test]'")
+    chromium = find_chromium()
+    if chromium is None:
+        missing("no Chromium found: apt-get install -y chromium, or set LEGALSITE_CHROMIUM")
+    return chromium

@@ -17,7 +17,6 @@ import atexit
 import base64
 import contextlib
 import functools
-import os
 import shutil
 import subprocess
 import sys
@@ -32,6 +31,8 @@ try:
 except ImportError:  # the browser tests skip (or fail, in CI) in the browser fixture
     PlaywrightTimeout = TimeoutError
 
+from conftest import need_browser
+
 from legalsite.browser import (
     PALETTE_SETTLED,
     find_chromium,
@@ -41,6 +42,7 @@ from legalsite.browser import (
 )
 from legalsite.cli import cli
 from legalsite.errors import UsageError
+from legalsite.history import find_history
 from legalsite.model import page_dates
 from legalsite.project import load_project
 from legalsite.publish import MARKER
@@ -70,7 +72,10 @@ def _project_with_consent() -> Path:
 
 PROJECT_ROOT = _project_with_consent()
 PROJECT = load_project(PROJECT_ROOT)
-PAGES = [(slug, page) for slug, brand in PROJECT.brands.items() for page in pages_for(brand)]
+# Each brand's pages, and its Versions page when it has a dated version (the shipped ones date their policy).
+HISTORY = find_history(PROJECT)
+PAGES = [(slug, page) for slug, brand in PROJECT.brands.items()
+         for page in pages_for(brand) + (["versions"] if HISTORY.dated(slug) else [])]
 PAGE_IDS = [f"{slug}-{page}" for slug, page in PAGES]
 SCHEMES = {"light": "default", "dark": "slate"}  # Playwright's color_scheme → Material's data-md-color-scheme
 BLOCKING = ("serious", "critical")
@@ -111,21 +116,11 @@ def base_url(built_site) -> str:
         yield url
 
 
-def _no_browser(reason: str):
-    if os.environ.get("LEGALSITE_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (LEGALSITE_REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _no_browser("Playwright is not installed: pip install -e '.[test]'")
-    chromium = find_chromium()
-    if chromium is None:
-        _no_browser("no Chromium found: apt-get install -y chromium, or set LEGALSITE_CHROMIUM")
+    chromium = need_browser()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         yield browser
@@ -253,7 +248,8 @@ def test_title(shown):
 
 def test_last_updated(shown):
     brand = PROJECT.brands[shown.slug]
-    updated = page_dates(brand, pages_for(brand))[shown.page]  # from the facts: the policy's date and the changes
+    # From the facts: the policy's date and the changes (the Versions page, a list of dated versions, has none).
+    updated = page_dates(brand, pages_for(brand)).get(shown.page)
     expected = updated.isoformat() if updated else None
     tab = shown.tab()
     meta = tab.locator('meta[name="dcterms.modified"]')

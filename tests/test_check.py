@@ -59,6 +59,9 @@ BREAKS = {
     "accepted-gap-expired": (JOURNEYAPI, "    until: 2027-12-31\n", "    until: 2026-01-01\n", "until: 2026-01-01"),
     "accepted-gap-unused": (JOURNEYAPI, "    facts: [domain, dates.effective]\n", "    facts: [domain, dates.effectiv]\n",
                             "dates.effectiv]"),
+    "security-txt-expires": (LINKRAPI, "  summary: We take the security", ("  disclosure:\n    contact: "
+                             "[security@linkrapi.com]\n    expires: 2026-01-01\n  summary: We take the security"),
+                             "2026-01-01"),
     "vendor-unused": ("content/vendors.yaml", "vendors:\n", "vendors:\n  - id: okta\n    name: Okta\n"
                       "    service: Identity\n", "okta"),
 }

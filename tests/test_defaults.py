@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from legalsite.build import build
 from legalsite.cli import cli
+from legalsite.history import find_history
 from legalsite.project import DEFAULT_TEMPLATES, SKELETON, load_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,7 +48,11 @@ def test_one_overridden_template_changes_its_page_and_no_other(project: Path, mo
     before, after = pages(project / "before"), pages(project / "after")
     changed = sorted(name for name in before if before[name] != after[name])
     brands = sorted(p.stem for p in (project / "content/brands").glob("*.yaml"))
-    assert changed == [f"{slug}/privacy/index.html" for slug in brands]
+    # Each brand's privacy page, and the copy kept in its current version's own site (versions/<day>/).
+    history = find_history(load_project(project))
+    assert changed == sorted([f"{slug}/privacy/index.html" for slug in brands]
+                             + [f"{v.slug}/versions/{v.id}/privacy/index.html"
+                                for slug in brands for v in history.dated(slug)])
     assert all(OWN_WORDING in after[name].decode() for name in changed)
 
 
@@ -86,8 +91,18 @@ def test_templates_lists_where_each_page_comes_from_and_copies_a_default(project
 
 # --- MkDocs settings ------------------------------------------------------------------
 
+SAMPLE_ONLY = """
+# legalsite's own settings (MkDocs never sees them). The sample project prints a PDF copy of every page,
+# which needs Chromium; a new project (legalsite init) starts without, so it builds on any machine.
+legalsite:
+  pdf: true
+"""
+
+
 def test_the_sample_projects_settings_are_the_ones_init_writes():
-    assert (REPO / "mkdocs.yml").read_bytes() == (SKELETON / "mkdocs.yml").read_bytes()
+    sample = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    assert sample.endswith(SAMPLE_ONLY)  # the one difference, and nothing else
+    assert sample.removesuffix(SAMPLE_ONLY) == (SKELETON / "mkdocs.yml").read_text(encoding="utf-8")
 
 
 def test_a_project_without_mkdocs_yml_builds_with_the_shipped_settings(project: Path):

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from legalsite.cli import cli
 from legalsite.diff import MATERIAL_RULES, diff_revisions, material_rule
-from legalsite.diff import _extract as extract
 from legalsite.errors import UsageError
+from legalsite.history import unpack as extract
 
 LINKRAPI = "content/brands/linkrapi.yaml"
 VENDORS = "content/vendors.yaml"

@@ -17,6 +17,7 @@ from pathlib import Path
 import conftest
 import pytest
 from click.testing import CliRunner
+from conftest import sample_settings
 
 import legalsite.build
 from legalsite.build import build
@@ -50,7 +51,7 @@ def copy_project(root: Path, extra_brands: int = 0) -> Path:
     """The repository's project in ``root``, plus ``extra_brands`` copies of the shipped brands under new names."""
     for name in ("content", "templates", "schemas"):
         shutil.copytree(REPO / name, root / name)
-    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "mkdocs.yml").write_text(sample_settings(pdf=False), encoding="utf-8")
     seeds = list(SEEDS.items())
     for i in range(extra_brands):
         slug, (name, prefix) = seeds[i % len(seeds)]  # as bench/bench.py does

@@ -3,8 +3,9 @@
 A rule is one function, registered with ``@rule``: it receives the Project
 and yields Findings. ``legalsite check`` and ``legalsite build`` run them all
 before anything is written. The rules live by subject in this package:
-references, gaps, dates, values, pages and coherence (a page that holds together, each thing
-stated once); adding one means writing one function.
+references, gaps, dates, values, pages, coherence (a page that holds together, each thing
+stated once) and wellknown (the files published for machines, such as security.txt); adding one
+means writing one function.
 """
 
 from __future__ import annotations
@@ -76,4 +77,4 @@ def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
 
 
 # Importing the modules registers their rules, in the order --list-rules shows them.
-from . import acceptances, dates, files, gaps, pages, coherence, references, values, law  # noqa: F401, I001 (in --list-rules order)
+from . import acceptances, dates, files, gaps, pages, coherence, references, values, law, wellknown  # noqa: F401, I001 (in --list-rules order)

@@ -44,8 +44,9 @@ def brand_gaps(doc: Document, model: type[BaseModel], facts: Any) -> Iterator[Fi
         pages = [p for p in info.json_schema_extra.get("pages", []) if p != "index"] or ["privacy"]
         label = f" ({what})" if what else ""
         path = name_fact(loc + (name,), facts, model)[1]
+        unstated = f" and {extra}" if (extra := info.json_schema_extra.get("unstated")) else ""
         yield doc.finding(loc + (name,), f"{brand_name}, {pages[0]} page: {fact_name(info)}{label} is not given, "
-                          f"so the page does not state it. Add '{name}:' here once the legal team has "
+                          f"so the page does not state it{unstated}. Add '{name}:' here once the legal team has "
                           f"confirmed it (fact: {path}).", rule="fact-gap", severity="warning", key=True, fact=path)
 
 
