@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -30,6 +31,7 @@ from .load import load_bytes
 from .project import Project, load_project
 
 CURRENT, UPCOMING, EARLIER = "current", "upcoming", "earlier"
+NO_CHANGES = re.compile(rb"(?m)^changes:[ \t]*\[[ \t]*\][ \t]*(#.*)?\r?$")  # "changes: []", the whole list
 # What a version's day is, as the facts state it: never more than they say.
 EFFECTIVE, ANNOUNCED, LAST_UPDATED = "effective", "date", "last_updated"
 
@@ -102,6 +104,41 @@ class _Git:
             return None
         return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else None
 
+    def log_files(self, folder: str) -> dict[str, list[str]]:
+        """Each file under ``folder`` (by path in the project) → the first-parent commits that changed it,
+        oldest first: one git process for every brand."""
+        out = self.run("-c", "core.quotePath=false", "log", "--first-parent", "--reverse", "--format=%x00%H",
+                       "--name-only", "--", str(self.top / self.prefix / folder))
+        touched: dict[str, list[str]] = {}
+        for chunk in (out or "").split("\0")[1:]:
+            commit, *names = chunk.strip().splitlines()
+            for name in names:
+                touched.setdefault(name.removeprefix(self.prefix), []).append(commit)
+        return touched
+
+    def blobs(self, specs: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+        """Each (commit, path in the project) → the file's bytes there (None: not there), read by one git process."""
+        if not specs:
+            return {}
+        asked = "".join(f"{rev}:{self.prefix}{path}\n" for rev, path in specs).encode()
+        try:
+            data = subprocess.run(["git", "-C", str(self.top), "cat-file", "--batch"], input=asked,
+                                  capture_output=True, check=False).stdout
+        except FileNotFoundError:
+            return dict.fromkeys(specs)
+        found: dict[tuple[str, str], bytes | None] = {}
+        at = 0
+        for spec in specs:  # "<id> blob <size>\n<bytes>\n", or "<name> missing\n"
+            end = data.find(b"\n", at)
+            header = data[at:end].split() if end >= 0 else []
+            at = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[spec], at = data[at:at + size], at + size + 1
+            else:
+                found[spec] = None
+        return found
+
     def show(self, rev: str, path: str) -> bytes | None:
         try:
             done = subprocess.run(["git", "-C", str(self.top), "show", f"{rev}:{self.prefix}{path}"],
@@ -111,13 +148,15 @@ class _Git:
         return done.stdout if done.returncode == 0 else None
 
 
-def _entries(raw: bytes | None, shown: str) -> tuple[list[tuple[str, str, str, str]], tuple[str, str] | None]:
+def _entries(raw: bytes | None, shown: str, own_date: bool = False) -> tuple[list[tuple[str, str, str, str]], tuple[str, str] | None]:
     """A brand file's recorded changes as (day it applies, announced day, summary, what that day is), and its
     own date with what it is ("effective" or "last_updated").
 
     Read from the YAML as written, without the model: a file from an older legalsite still tells its history.
     """
     if raw is None:
+        return [], None
+    if not own_date and NO_CHANGES.search(raw) and raw.count(b"changes:") == 1:  # most files: nothing to read
         return [], None
     try:
         data = load_bytes(raw, shown).data
@@ -151,8 +190,16 @@ def find_history(project: Project, day: dt.date | None = None) -> History:
         history.shallow = True
         history.notes.append("this is a shallow clone, so versions recorded before its first commit cannot be "
                              "found; fetch the whole history (in GitHub Actions: fetch-depth: 0).")
+    files: dict[tuple[str, str], bytes | None] = {}
+    commits: dict[str, list[str]] = {}
+    if git.ok:
+        commits = git.log_files("content/brands")
+        files = git.blobs([(c, path) for slug in project.brands for path in [f"content/brands/{slug}.yaml"]
+                           for c in commits.get(path, [])])
     for slug, brand in project.brands.items():
-        history.versions[slug] = _brand_versions(git, slug, brand, day, history)
+        path = f"content/brands/{slug}.yaml"
+        written = [(commit, files.get((commit, path))) for commit in commits.get(path, [])]
+        history.versions[slug] = _brand_versions(git, slug, brand, written, day, history)
     if git.ok:
         for rev in {v.rev for vs in history.versions.values() for v in vs if v.rev}:
             history.source[rev] = " ".join(git.run("rev-parse", f"{rev}:{git.prefix}{part}") or "-"
@@ -160,21 +207,21 @@ def find_history(project: Project, day: dt.date | None = None) -> History:
     return history
 
 
-def _brand_versions(git: _Git, slug: str, brand, day: dt.date, history: History) -> list[Version]:
+def _brand_versions(git: _Git, slug: str, brand, written: list[tuple[str, bytes | None]], day: dt.date,
+                    history: History) -> list[Version]:
+    """``written``: each commit that changed the brand's file, oldest first, with the file's bytes there."""
     path = f"content/brands/{slug}.yaml"
     tip = [(str(c.effective or c.date), str(c.date), c.summary, EFFECTIVE if c.effective else ANNOUNCED)
            for c in brand.changes]
     # Each recorded change, at the first commit that has it (None: only the working tree has it yet).
     anchors: list[tuple[str | None, list[tuple[str, str, str, str]]]] = []
     seen: set[tuple[str, str]] = set()
-    if git.ok:
-        log = git.run("log", "--first-parent", "--reverse", "--format=%H", "--", f"{git.top / git.prefix / path}")
-        for commit in (log or "").split():
-            entries, _ = _entries(git.show(commit, path), f"{commit[:7]}:{path}")
-            new = [e for e in entries if (e[0], e[1]) not in seen]
-            seen |= {(e[0], e[1]) for e in entries}
-            if new:
-                anchors.append((commit, new))
+    for commit, raw in written:
+        entries, _ = _entries(raw, f"{commit[:7]}:{path}")
+        new = [e for e in entries if (e[0], e[1]) not in seen]
+        seen |= {(e[0], e[1]) for e in entries}
+        if new:
+            anchors.append((commit, new))
     fresh = [e for e in tip if (e[0], e[1]) not in seen]
     if fresh:
         anchors.append((None, fresh))
@@ -190,7 +237,7 @@ def _brand_versions(git: _Git, slug: str, brand, day: dt.date, history: History)
     if anchors:
         first = before(anchors[0][0])
         if first is not None:
-            _, own = _entries(git.show(first, path), path)
+            _, own = _entries(git.show(first, path), path, own_date=True)
             versions.append(Version(slug, _iso(own and own[0]), _resolve(git, first),
                                     dated_by=own[1] if own else EFFECTIVE))
     else:

@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from legalsite import wellknown
+from legalsite.build import build_project
 from legalsite.checks import RULES, run_checks
 from legalsite.cli import cli
+from legalsite.errors import BuildError
 from legalsite.model import Brand, SecurityDisclosure
 from legalsite.project import load_project
 from legalsite.render import render_project
@@ -418,3 +420,36 @@ def test_the_privacy_page_shows_the_stance(project, edit, monkeypatch):
 def test_validate_gpc_json(text, problem):
     problems = wellknown.validate_gpc_json(text)
     assert problems == [] if problem is None else any(problem in p for p in problems), problems
+
+
+# --- the build publishes them, validated ----------------------------------------------------------------------
+
+def test_the_build_publishes_both_files_at_the_root_of_the_brands_site(project, edit, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", DEC_1_2026)
+    with_disclosure(project, edit)
+    edit(project / LINKRAPI, "changes: []\n", "changes: []\ngpc:\n  honoured: false\n")
+    build_project(project)
+    site = project / "site" / "linkrapi"
+    fields = assert_rfc9116((site / ".well-known" / "security.txt").read_text(encoding="utf-8"))
+    assert fields["canonical"] == [f"{SITE}.well-known/security.txt"]
+    assert fields["policy"] == ["https://linkrapi.com/vulnerability-disclosure"]
+    assert json.loads((site / ".well-known" / "gpc.json").read_text(encoding="utf-8")) == {"gpc": False}
+    # Only where the facts give them: not for the other brands, and not in a version's own site.
+    assert not list((project / "site").glob("journeyapi/**/.well-known")) and \
+        not list((project / "site").glob("idclinks/**/.well-known"))
+    assert not list(site.glob("versions/*/.well-known"))
+
+
+def test_a_security_txt_that_breaks_the_rfc_is_not_published(project, edit, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", DEC_1_2026)
+    with_disclosure(project, edit, MINIMAL)
+    build_project(project)
+    before = (project / "site" / "linkrapi" / ".well-known" / "security.txt").read_bytes()
+    broken = wellknown.security_txt  # a writer that drops the required Expires line
+    monkeypatch.setattr(wellknown, "security_txt",
+                        lambda *args: broken(*args) and "\n".join(line for line in broken(*args).splitlines()
+                                                                  if not line.startswith("Expires")) + "\n")
+    edit(project / LINKRAPI, "contact: [security@linkrapi.com]", "contact: [sec@linkrapi.com]")
+    with pytest.raises(BuildError, match="security.txt.*Expires"):
+        build_project(project)
+    assert (project / "site" / "linkrapi" / ".well-known" / "security.txt").read_bytes() == before
