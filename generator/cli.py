@@ -111,7 +111,7 @@ def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, pd
                + (f"; {len(kept)} unchanged, kept as published." if kept else "."))
     if result.versions or result.kept_versions:
         click.echo(f"Versions: {len(result.versions)} built"
-                   + (f" ({', '.join(result.versions)})" if result.versions else "")
+                   + (f" ({', '.join(result.versions)})" if 0 < len(result.versions) <= 6 else "")
                    + f", {len(result.kept_versions)} kept as published.")
     if result.pdfs:
         click.echo(f"Printed {result.pdfs} PDF cop{'y' if result.pdfs == 1 else 'ies'}.")
