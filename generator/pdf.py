@@ -160,6 +160,37 @@ def set_pdf_dates(data: bytes, day: datetime.date) -> bytes:
     return bytes(out)
 
 
+_NODE_ID = re.compile(rb"/ID \(node([0-9]{8})\)")
+_NODE_STRING = re.compile(rb"\(node([0-9]{8})\)")
+_ID_LEAF = re.compile(rb"/Limits \[\(node[0-9]{8}\) \(node[0-9]{8}\)\]\s*/Names \[((?:\(node[0-9]{8}\) [0-9]+ [0-9]+ R ?)+)\]")
+_ID_PAIR = re.compile(rb"\(node([0-9]{8})\) ([0-9]+ [0-9]+ R)")
+
+
+def number_node_ids(data: bytes) -> bytes:
+    """``data`` with the ids Chromium gives tagged table cells (``/ID (node00000898)``) numbered 1, 2, 3... in
+    the order the cells appear. Chromium draws them from a counter of its renderer's DOM nodes, so they vary
+    with what was printed before and with the order it asks for them.
+
+    Lengths are kept, so every byte offset stays valid; /Headers references follow, and the ID tree's leaf
+    is sorted again by the new ids. A file whose ID tree has more than one leaf is returned unchanged."""
+    order = list(dict.fromkeys(_NODE_ID.findall(data)))
+    leaves = list(_ID_LEAF.finditer(data))
+    if not order or len(leaves) != 1:
+        return data
+    new = {old: f"{rank:08d}".encode("ascii") for rank, old in enumerate(order, start=1)}
+    out = bytearray(_NODE_STRING.sub(lambda m: b"(node" + new.get(m.group(1), m.group(1)) + b")", data))
+    leaf = leaves[0]  # same place, same length: only the numbers changed
+    pairs = sorted(_ID_PAIR.findall(bytes(out[leaf.start(1):leaf.end(1)])))
+    names = b" ".join(b"(node" + key + b") " + ref for key, ref in pairs)
+    limits = b"/Limits [(node" + pairs[0][0] + b") (node" + pairs[-1][0] + b")]"
+    head = bytes(out[leaf.start():leaf.start(1)])
+    head = re.sub(rb"/Limits \[[^\]]*\]", lambda _: limits, head, count=1)
+    trailing = leaf.end(1) - leaf.start(1) - len(names)  # the space after the last pair, if Chromium wrote one
+    out[leaf.start():leaf.end(1)] = head + names + b" " * trailing
+    assert len(out) == len(data), "a node id was rewritten at another length"
+    return bytes(out)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path``: into a new file beside it, then renamed over it (0666 less the umask)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,8 +306,9 @@ class PdfPrinter:
             if int(version.split(".")[0]) < MIN_CHROMIUM:
                 raise BuildError(f"Chromium {version} at {chromium} is too old to print page footers "
                                  f"(it needs {MIN_CHROMIUM} or later). {PDF_INSTALL_HINT}.")
-            # Light colours, as on paper; no service worker and nothing from the network.
-            context = self._browser.new_context(color_scheme="light", service_workers="block")
+            # Light colours, as on paper; no script (a page prints by its print stylesheet, and scripts touching
+            # the page would vary the ids of tagged table cells), no service worker, nothing from the network.
+            context = self._browser.new_context(color_scheme="light", service_workers="block", java_script_enabled=False)
             context.set_default_timeout(self._timeout_ms)
             context.route("**/*", _local_only)
             self._tab = context.new_page()
@@ -303,13 +335,15 @@ class PdfPrinter:
             tab.goto(html.resolve().as_uri(), wait_until="load")
             tab.evaluate("() => document.fonts.ready.then(() => true)")
             tab.evaluate(PUBLIC_LINKS, page.address)
-            tab.add_style_tag(content=page_css(page))
+            # Not add_style_tag: it waits for the style's load event, which a page without script never fires.
+            tab.evaluate("css => document.head.appendChild(Object.assign(document.createElement('style'), "
+                         "{textContent: css}))", page_css(page))
             data = tab.pdf(format="A4", prefer_css_page_size=True, print_background=True,
                            display_header_footer=False, tagged=True, outline=True)
         except self._error as exc:
             raise BuildError(f"Chromium could not print {html} to PDF ({_first_line(exc)}).") from None
         try:
-            write_atomically(Path(page.pdf), set_pdf_dates(data, build_date))
+            write_atomically(Path(page.pdf), number_node_ids(set_pdf_dates(data, build_date)))
         except OSError as exc:
             raise BuildError(f"could not write {page.pdf}: {exc.strerror or exc}.") from None
 

@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import wait_for
+from conftest import sample_settings, wait_for
 
 from legalsite import serve as serve_module
 from legalsite.errors import UsageError
@@ -23,7 +23,7 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     for name in ("content", "templates"):
         shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "mkdocs.yml").write_text(sample_settings(pdf=False), encoding="utf-8")  # a preview rebuilds often
     return root
 
 
