@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .checks import RULES, findings_report, rules_report, run_checks
+from .checks.acceptances import accepted_by
 from .checks.report import github_annotations, sarif_report
 from .errors import FactError, Finding, LegalsiteError
 from .project import load_project
@@ -130,9 +131,11 @@ def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, pd
                    "Default: 'github' when GITHUB_ACTIONS is 'true', else 'text'.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too: every gap must be stated or accepted "
                                             "(accepted_gaps, with a reason and a date).")
+@click.option("--accepted", "show_accepted", is_flag=True,
+              help="Also list the accepted gaps, each with who accepted it, until when and why.")
 @click.pass_obj
 @_report
-def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool) -> None:
+def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool, show_accepted: bool) -> None:
     """Validate the facts and report every error and gap, without building.
 
     Errors (exit 1) must be fixed before a build; warnings name facts the
@@ -156,13 +159,20 @@ def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool) ->
                 click.echo(f"{r.id:<26} {r.severity:<8} {r.description}")
         return
     accepted: list = []
+    project = None
     try:
-        findings = run_checks(load_project(project_dir), accepted=accepted)
+        project = load_project(project_dir)
+        findings = run_checks(project, accepted=accepted)
     except FactError as exc:
         findings = exc.findings  # facts that do not load are findings too, in the same shape
     errors = sum(f.is_error for f in findings)
+    shown = [(f, accepted_by(project, f)) for f in accepted] if show_accepted and project else []
     if fmt == "json":
-        click.echo(json.dumps(findings_report(findings), indent=2))
+        report = findings_report(findings)
+        if show_accepted:
+            report["accepted"] = [{**findings_report([f])["findings"][0], "accepted_by": e.accepted_by,
+                                   "until": e.until.isoformat(), "reason": e.reason} for f, e in shown if e]
+        click.echo(json.dumps(report, indent=2))
     elif fmt == "sarif":
         click.echo(json.dumps(sarif_report(findings, __version__), indent=2))
     else:
@@ -171,7 +181,11 @@ def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool) ->
                 click.echo(line)
         else:
             _print(findings)
-        also = f" ({len(accepted)} accepted gap(s) not shown)" if accepted else ""
+        for finding, entry in shown:
+            if entry:
+                click.echo(f"{finding}".replace(f" {finding.severity}[", " accepted[", 1)
+                           + f" (accepted by {entry.accepted_by} until {entry.until.isoformat()}: {entry.reason})")
+        also = f" ({len(accepted)} accepted gap(s) {'listed' if shown else 'not shown'})" if accepted else ""
         click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in "
                    f"{project_dir.resolve().name}/content{also}.")
     if errors or (strict and findings):

@@ -370,6 +370,17 @@ def test_the_shipped_brands_accept_the_gap_until_a_contact_is_given(project):
     assert result.returncode == 0, result.stdout + result.stderr
     for slug in SHIPPED:
         assert ACCEPTANCE in (project / f"content/brands/{slug}.yaml").read_text(encoding="utf-8")
+    # Accepted, the gap is still named, on request, with who accepted it, until when and why.
+    listed = subprocess.run([sys.executable, "-m", "legalsite", "-C", str(project), "check", "--accepted"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    for slug, name in SHIPPED.items():
+        line = next(line for line in listed.stdout.splitlines()
+                    if line.startswith(f"content/brands/{slug}.yaml:") and "(fact: security.disclosure)" in line)
+        assert f" accepted[fact-gap] {name}, security page: the security contact" in line
+        assert line.endswith("(accepted by Sample project maintainers until 2027-12-31: The seed policy names no "
+                             "security contact, so no security.txt is published.)")
+    assert "accepted gap(s) listed" in listed.stdout
 
 
 # --- gpc.json -----------------------------------------------------------------------------------------------------

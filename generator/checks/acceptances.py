@@ -68,3 +68,13 @@ def apply(project: Project, findings: list[Finding], *, judge_unused: bool = Tru
                                              rule="accepted-gap-unused", severity="warning"))
     kept = [f for f in findings if f not in accepted]
     return sorted(set(kept + extra)), sorted(accepted)
+
+
+def accepted_by(project: Project, finding: Finding):
+    """The accepted_gaps entry that accepts ``finding`` (its reason, who, until), or None."""
+    for doc, _, entries in _sources(project):
+        for entry in entries:
+            if finding.path == doc.path and finding.rule == entry.rule and \
+                    any(covers(fact, finding.fact) for fact in entry.facts):
+                return entry
+    return None
