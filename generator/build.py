@@ -277,7 +277,11 @@ class Sites:
             pages[page] = text
         if dated:
             pages[VERSIONS] = versions_page(state.brands[slug].name, history, slug)
-        inputs = site_inputs(state, slug, pages, self.base, feed=self.project.brands[slug])
+        tip = self.project.brands[slug]
+        published = {v.id for v in history.dated(slug)}
+        starts = {i: f"versions/{day}/" for i, change in enumerate(tip.changes)
+                  if (day := (change.effective or change.date).isoformat()) in published}
+        inputs = site_inputs(state, slug, pages, self.base, feed=tip, versions=starts)
         inputs.prints = prints
         # security.txt and gpc.json belong at the root of the brand's address: the current site only.
         site_url = inputs.config.get("site_url")
@@ -450,7 +454,8 @@ def _build_chunk(slugs: list[str], inputs: dict[str, SiteInputs], work: Path, st
         build_site(slug, inputs[slug], work / slug, stage / slug)
 
 
-def brand_files(project: Project, slug: str, pages: list[str], feed: Brand | None = None) -> dict[str, str | bytes]:
+def brand_files(project: Project, slug: str, pages: list[str], feed: Brand | None = None,
+                versions: dict[int, str] | None = None) -> dict[str, str | bytes]:
     """The files a brand's site carries beside its pages, by path in the docs folder (``feed``: the facts
     whose changes the feed lists, when not the brand's own)."""
     brand = project.brands[slug]
@@ -460,7 +465,7 @@ def brand_files(project: Project, slug: str, pages: list[str], feed: Brand | Non
         logo_name(brand): logo,
         "subprocessors.json": to_json(feeds.subprocessors(brand, project.vendors)),
         "cookies.json": to_json(feeds.cookies(brand, slug, project.vendors)),
-        "changes.xml": feeds.changes_feed(feed or brand, slug, pages, PAGE_TITLES),
+        "changes.xml": feeds.changes_feed(feed or brand, slug, pages, PAGE_TITLES, versions),
     }
 
 
@@ -474,10 +479,12 @@ def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(data, encoding="utf-8")
 
 
-def site_inputs(project: Project, slug: str, pages: dict[str, str], base: dict, feed: Brand | None = None) -> SiteInputs:
+def site_inputs(project: Project, slug: str, pages: dict[str, str], base: dict, feed: Brand | None = None,
+                versions: dict[int, str] | None = None) -> SiteInputs:
     brand = project.brands[slug]
     policy = [page for page in pages if page not in (VERSIONS, WHAT_CHANGED)]
-    files = {f"{page}.md": markdown for page, markdown in pages.items()} | brand_files(project, slug, policy, feed)
+    files = {f"{page}.md": markdown for page, markdown in pages.items()} | \
+        brand_files(project, slug, policy, feed, versions)
     return SiteInputs(files=files, config=brand_config(brand, list(pages), base), epoch=_source_date_epoch(brand))
 
 

@@ -201,8 +201,10 @@ def _urn(*parts: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, "legalsite:" + ":".join(parts)).urn
 
 
-def changes_feed(brand: Brand, slug: str, pages: list[str], titles: dict[str, str]) -> str:
-    """The brand's changes as an Atom 1.0 feed (RFC 4287), newest first."""
+def changes_feed(brand: Brand, slug: str, pages: list[str], titles: dict[str, str],
+                 versions: dict[int, str] | None = None) -> str:
+    """The brand's changes as an Atom 1.0 feed (RFC 4287), newest first. ``versions``: a change's index → the
+    path of the version it starts ("versions/2027-01-02/"), linked as related, so a reader can open the new text."""
     base = f"https://{brand.domain}/" if brand.domain else ""
     ElementTree.register_namespace("", ATOM)
 
@@ -229,6 +231,8 @@ def changes_feed(brand: Brand, slug: str, pages: list[str], titles: dict[str, st
         sub(entry, "published", _stamp(change.date))
         sub(entry, "updated", _stamp(change.date))
         sub(entry, "link", rel="alternate", type="text/html", href=f"{base}changes/#{change_anchor(brand, index)}")
+        if versions and index in versions:
+            sub(entry, "link", rel="related", type="text/html", href=f"{base}{versions[index]}")
         if change.material:
             sub(entry, "category", term="material", label="Material change")
         sub(entry, "summary", change_text(brand, change, pages, titles), type="text")

@@ -130,6 +130,9 @@ def test_a_pending_change_is_announced_on_the_current_page_and_in_the_feed(repo,
     feed = (site / "changes.xml").read_text(encoding="utf-8")
     assert "Prompt metadata is now kept for up to 30 days." in feed
     assert "<published>2026-12-03T00:00:00Z</published>" in feed  # on the day it was announced
+    related = re.findall(r'<link rel="related" type="text/html" href="([^"]+)"', feed)
+    assert sorted(related) == sorted(f"versions/{vid}/" for vid in ids()[1:])  # each change links its text
+    assert all((site / href / "privacy" / "index.html").is_file() for href in related)
 
 
 def test_on_its_effective_day_the_upcoming_version_becomes_current_without_an_edit(repo, monkeypatch):
