@@ -114,7 +114,8 @@ def versions_page(brand_name: str, history: History, slug: str) -> str:
             what += " " + _a(f"{version.id}/{WHAT_CHANGED}/", "Facts changed")
         day = dated(version)
         rows.append(f"| {_a(version.id + '/', _when(version))} | {status} | {day[0].upper() + day[1:]} | {what} |")
-    lead = (f"Every version of {md_escape(brand_name)}'s policies, newest first. Each version keeps its own "
+    # "on record": the versions in this project's history, not a claim that no earlier one existed
+    lead = (f"The versions of {md_escape(brand_name)}'s policies on record, newest first. Each version keeps its own "
             "address, so a link to it keeps showing what the policies said then.")
     table = ["| Version | Status | Dated | What changed |", "| --- | --- | --- | --- |", *rows]
     return "\n".join(["---", "title: Versions", "---", "", "# Versions", "", lead, "", *table, ""])

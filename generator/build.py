@@ -256,14 +256,14 @@ class Sites:
     def current(self, slug: str, rendered: dict[str, str]) -> SiteInputs:
         history, current = self.history, self.history.current(slug)
         state = self.state(current)
-        pages = dict(rendered) if current.rev is None else self.pages_of(current)
+        pages = self.pages_of(current)
         if "changes" in rendered:
             pages["changes"] = rendered["changes"]  # every announced change, pending ones too
         self.current_pages[slug] = list(pages)
         upcoming = history.upcoming(slug)
         dated = bool(history.dated(slug))
         prints = []
-        then = (list(self.pages_of(upcoming[0])) if upcoming[0].rev else list(rendered)) if upcoming else []
+        then = list(self.pages_of(upcoming[0])) if upcoming else []
         for page in list(pages):
             href = None
             if self.pdf and current.id:  # the copy kept with the version's own site
@@ -553,8 +553,7 @@ def _source_date_epoch(brand: Brand) -> str:
     if "SOURCE_DATE_EPOCH" in os.environ:
         return os.environ["SOURCE_DATE_EPOCH"]
     dates = [d for d in (brand.dates.last_updated, brand.dates.effective) if d] + [c.date for c in brand.changes]
-    moment = dt.datetime.combine(max(dates), dt.time(), dt.UTC) if dates else None
-    return str(int(moment.timestamp()) if moment else 0)
+    return _day_epoch(max(dates) if dates else None)
 
 
 @contextlib.contextmanager

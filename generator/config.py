@@ -84,20 +84,22 @@ OPTIONS = {
 
 def options(project: Project) -> dict[str, Any]:
     """legalsite's settings from mkdocs.yml's 'legalsite:' block, with their defaults (read after check passed)."""
-    try:
-        raw = read_bounded(project.mkdocs_base, "mkdocs.yml")
-        load_bytes(raw, "mkdocs.yml")  # the loader's bounds first, as for the MkDocs settings
-        data = yaml.load(raw.decode("utf-8").removeprefix("\ufeff"), Loader=_SettingsLoader)
-    except (FactError, yaml.YAMLError, ValueError):
-        data = None
-    own = data.get("legalsite") if isinstance(data, dict) else None
+    mkdocs_settings(project)  # reads and checks the file once; the block was taken out of it then
+    return dict(_options_checked)
+
+
+def _options_of(own: Any) -> dict[str, Any]:
     own = own if isinstance(own, dict) else {}
-    return {name: own[name] if isinstance(own.get(name), bool) else default
-            for name, (default, _) in OPTIONS.items()}
+    return {name: own[name] if isinstance(own.get(name), bool) else default for name, (default, _) in OPTIONS.items()}
+
+
+_options_checked: dict[str, Any] = _options_of(None)  # those of the mkdocs.yml in _settings_checked
 
 
 def _check_options(doc, base: dict) -> list[Finding]:
     own = base.pop("legalsite", {})
+    _options_checked.clear()
+    _options_checked.update(_options_of(own))
     if own is None:
         return []
     if not isinstance(own, dict):
@@ -116,6 +118,7 @@ def _check_options(doc, base: dict) -> list[Finding]:
 
 
 def _check_settings(raw: bytes) -> tuple[dict | None, list[Finding]]:
+    _options_checked.update(_options_of(None))  # until this file's own are read
     doc = load_bytes(raw, "mkdocs.yml")  # no tags, no duplicate keys, bounded; raises FactError
     if doc.problems:
         return None, doc.problems

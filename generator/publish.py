@@ -37,6 +37,7 @@ from pydantic import ValidationError
 
 from .errors import BuildError
 from .feeds import SCHEMAS
+from .history import build_day
 from .wellknown import GPC_JSON, SECURITY_TXT, validate_gpc_json, validate_security_txt
 
 MARKER = ".legalsite"  # marks a folder legalsite may replace; records each brand site's input key
@@ -96,7 +97,7 @@ def validate_site(site: Path, pages: list[str], forbidden: list[str], day: dt.da
     """Refuse a site that lacks a page, has a broken sitemap, a security.txt or gpc.json that breaks its
     specification (on ``day``, the build day), or leaks a build folder's path."""
     problems = []
-    checks = {SECURITY_TXT: lambda text: validate_security_txt(text, day or dt.date.today()),
+    checks = {SECURITY_TXT: lambda text: validate_security_txt(text, day or build_day()),
               GPC_JSON: validate_gpc_json}
     for name, validate in checks.items():
         if (site / name).is_file():

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 
 from ..errors import Finding
+from ..history import build_day
 from ..model import Duration
 from ..project import Project
 from . import brands_of, rule
 
-
-def today() -> dt.date:
-    """The build's today: SOURCE_DATE_EPOCH where set, so checks are reproducible too."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+# The build's today: SOURCE_DATE_EPOCH's day where set, so checks are reproducible too, and the same day
+# that decides which version of a policy is current.
+today = build_day
 
 
 @rule("date-order", "error", "Last updated is not in the future and not earlier than the effective date.")
