@@ -3,8 +3,9 @@
 The stages a fact passes through, in order:
 load (YAML → data with positions) → model (typed facts) → project (all files together)
 → history (each version's facts, from git) → check (rules) → render (Jinja → Markdown; archive.py adds the
-version notices) → build (MkDocs + Material; pdf.py prints, wellknown.py writes security.txt and gpc.json)
+version notices) → build (build/: each site's inputs, then an engine, MkDocs + Material or Zensical; pdf.py
+prints, wellknown.py writes security.txt and gpc.json)
 → publish (validate, swap).
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"

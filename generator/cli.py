@@ -18,6 +18,7 @@ from . import __version__
 from .checks import RULES, findings_report, rules_report, run_checks
 from .checks.acceptances import accepted_by
 from .checks.report import github_annotations, sarif_report
+from .config import ENGINES
 from .errors import FactError, Finding, LegalsiteError
 from .project import load_project
 from .publish import orderly_signals
@@ -86,11 +87,15 @@ def cli(ctx: click.Context, project_dirs: tuple[Path, ...], debug: bool) -> None
 @click.option("--versions/--no-versions", default=None,
               help="Publish earlier and upcoming versions from git history (default: on; 'versions' under "
                    "'legalsite:' in mkdocs.yml).")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
+              help="What builds the sites: mkdocs (MkDocs with Material) or zensical (Zensical, Material's "
+                   "successor; pip install 'legalsite[zensical]'). Default: LEGALSITE_ENGINE, else 'engine' "
+                   "under 'legalsite:' in mkdocs.yml, else mkdocs.")
 @click.argument("brands", nargs=-1)
 @click.pass_obj
 @_report
 def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, pdf: bool | None,
-          versions: bool | None, brands: tuple[str, ...]) -> None:
+          versions: bool | None, engine: str | None, brands: tuple[str, ...]) -> None:
     """Check the facts and build one site per brand into site/<brand>/.
 
     Nothing is published unless every brand builds and validates; a failed
@@ -101,14 +106,17 @@ def build(project_dir: Path, out: Path | None, jobs: int | None, force: bool, pd
     Examples:
         legalsite build
         legalsite build --out public linkrapi idclinks
+        legalsite build --engine zensical
     """
     from .build import build_project
 
-    result = build_project(project_dir, out, list(brands), jobs=jobs, reuse=not force, pdf=pdf, versions=versions)
+    result = build_project(project_dir, out, list(brands), jobs=jobs, reuse=not force, pdf=pdf, versions=versions,
+                           engine=engine)
     for slug in result.unpublished:
         click.echo(f"{slug} is no longer in content/brands and was unpublished from {result.out}.")
     kept = [slug for slug in result.brands if slug not in result.built]
-    click.echo(f"Built {len(result.built)} site(s) into {result.out}: {', '.join(result.built) or 'none'}"
+    click.echo(f"Built {len(result.built)} site(s) into {result.out} with {ENGINES[result.engine]}: "
+               f"{', '.join(result.built) or 'none'}"
                + (f"; {len(kept)} unchanged, kept as published." if kept else "."))
     if result.versions or result.kept_versions:
         click.echo(f"Versions: {len(result.versions)} built"

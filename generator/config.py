@@ -1,4 +1,6 @@
-"""MkDocs settings: the project's mkdocs.yml, checked the way a build uses it, and each brand's config.
+"""Engine settings: the project's mkdocs.yml, checked the way a build uses it, and each brand's config.
+
+Both engines read mkdocs.yml; what they report is captured here too (``mkdocs_log``, ``zensical_build``).
 
 ``check`` (the mkdocs-config rule) and ``build`` both read the settings through ``mkdocs_settings``, so a
 setting MkDocs would refuse stops ``check``, not a build halfway through.
@@ -10,7 +12,9 @@ import contextlib
 import copy
 import json
 import logging
+import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from html import escape
@@ -53,7 +57,8 @@ class _SettingsLoader(yaml.SafeLoader):
 
 
 _SettingsLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-_settings_checked: dict[bytes, tuple[dict | None, list[Finding]]] = {}  # mkdocs.yml's bytes → what it gives
+# (mkdocs.yml's bytes, LEGALSITE_ENGINE) → what they give
+_settings_checked: dict[tuple[bytes, str], tuple[dict | None, list[Finding]]] = {}
 
 
 def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
@@ -65,21 +70,29 @@ def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
     path = project.mkdocs_base
     try:
         raw = read_bounded(path, "mkdocs.yml")
-        if raw not in _settings_checked:
+        key = raw, project.engine or os.environ.get("LEGALSITE_ENGINE", "")
+        if key not in _settings_checked:
             _settings_checked.clear()  # one mkdocs.yml per project: keep the latest only
-            _settings_checked[raw] = _check_settings(raw)
+            _settings_checked[key] = _check_settings(raw, project.engine)
     except FactError as exc:
         return None, list(exc.findings)
-    base, findings = _settings_checked[raw]
+    base, findings = _settings_checked[key]
     return (copy.deepcopy(base) if base is not None else None), list(findings)
 
 
-# legalsite's own settings, under 'legalsite:' in mkdocs.yml (MkDocs never sees them): name → (default, what)
+# The engines that can build a site (build/engines/), by setting value → what they are.
+ENGINES = {"mkdocs": "MkDocs and Material for MkDocs", "zensical": "Zensical"}
+
+# legalsite's own settings, under 'legalsite:' in mkdocs.yml (MkDocs never sees them): name → (default, what).
+# A setting is true or false, or one of CHOICES.
 OPTIONS = {
     "pdf": (False, ("publish a PDF copy of every page (needs Chromium: pip install 'legalsite[pdf]' and "
                     "apt-get install -y chromium)")),
     "versions": (True, "publish every earlier and upcoming version from git history, each at its own address"),
+    "engine": ("mkdocs", ("what builds the sites: mkdocs (MkDocs with Material for MkDocs) or zensical (Zensical, "
+                          "Material's successor: pip install 'legalsite[zensical]')")),
 }
+CHOICES = {"engine": tuple(ENGINES)}
 
 
 def options(project: Project) -> dict[str, Any]:
@@ -88,9 +101,13 @@ def options(project: Project) -> dict[str, Any]:
     return dict(_options_checked)
 
 
+def _valid(name: str, value: Any) -> bool:
+    return value in CHOICES[name] if name in CHOICES else isinstance(value, bool)
+
+
 def _options_of(own: Any) -> dict[str, Any]:
     own = own if isinstance(own, dict) else {}
-    return {name: own[name] if isinstance(own.get(name), bool) else default for name, (default, _) in OPTIONS.items()}
+    return {name: own[name] if _valid(name, own.get(name)) else default for name, (default, _) in OPTIONS.items()}
 
 
 _options_checked: dict[str, Any] = _options_of(None)  # those of the mkdocs.yml in _settings_checked
@@ -111,13 +128,16 @@ def _check_options(doc, base: dict) -> list[Finding]:
             known = "; ".join(f"{n}: {what}" for n, (_, what) in OPTIONS.items())
             problems.append(doc.finding(("legalsite", name), f"legalsite has no setting '{name}'; the settings are "
                                         f"{known}.", rule="mkdocs-config", key=True))
-        elif not isinstance(value, bool):
+        elif name in CHOICES and not _valid(name, value):
+            problems.append(doc.finding(("legalsite", name), f"write one of {', '.join(CHOICES[name])} for {name} "
+                                        f"({OPTIONS[name][1]}).", rule="mkdocs-config"))
+        elif not _valid(name, value):
             problems.append(doc.finding(("legalsite", name), f"write 'true' or 'false' for {name} "
                                         f"({OPTIONS[name][1]}).", rule="mkdocs-config"))
     return problems
 
 
-def _check_settings(raw: bytes) -> tuple[dict | None, list[Finding]]:
+def _check_settings(raw: bytes, engine: str | None = None) -> tuple[dict | None, list[Finding]]:
     _options_checked.update(_options_of(None))  # until this file's own are read
     doc = load_bytes(raw, "mkdocs.yml")  # no tags, no duplicate keys, bounded; raises FactError
     if doc.problems:
@@ -174,7 +194,14 @@ def _check_settings(raw: bytes) -> tuple[dict | None, list[Finding]]:
     if problems:
         return None, problems
     problems = _mkdocs_validation(base, doc, at)
+    if not problems and engine_of(_options_checked, engine) == "zensical":
+        problems = _zensical_validation(base, doc, at)
     return (None if problems else base), problems
+
+
+def engine_of(settings: dict[str, Any], chosen: str | None = None) -> str:
+    """The engine a build uses: ``chosen`` (--engine), else LEGALSITE_ENGINE, else 'engine' in mkdocs.yml."""
+    return chosen or os.environ.get("LEGALSITE_ENGINE") or settings["engine"]
 
 
 def _material_language(code: Any) -> bool:
@@ -222,6 +249,81 @@ def _mkdocs_validation(base: dict, doc, at) -> list[Finding]:
                                    f"a Markdown extension refuses its settings: {exc}"))
         problems += [at((), f"MkDocs warns: {m}") for m in messages if not problems]
     return problems
+
+
+def _zensical_validation(base: dict, doc, at) -> list[Finding]:
+    """Zensical's reading of a brand's config made from these settings: one page built with it, as a build would.
+
+    Zensical accepts some settings MkDocs accepts only when it builds (theme.features: [null], say), so
+    ``check`` tries them here rather than let a build fail on them.
+    """
+    try:
+        import zensical  # noqa: F401  (installed with legalsite[zensical])
+    except ImportError:
+        where = ("legalsite", "engine") if ("legalsite", "engine") in doc.values else ()
+        return [doc.finding(where, "the sites are to be built with Zensical, which is not installed; install it "
+                            "with pip install 'legalsite[zensical]', or build with MkDocs (engine: mkdocs).",
+                            rule="mkdocs-config")]
+    sample = Brand.model_validate({"name": "Example", "theme": {"primary": "#000000", "accent": "#000000"}})
+    config = {**brand_config(sample, ["index"], base), "docs_dir": "docs", "site_dir": "site"}
+    with tempfile.TemporaryDirectory(prefix="legalsite-settings-") as work:
+        (Path(work) / "docs").mkdir()
+        (Path(work) / "docs" / "index.md").write_text("# Title\n\nText.\n", encoding="utf-8")
+        config_path = Path(work) / "mkdocs.yml"
+        config_path.write_text(yaml.safe_dump(config, sort_keys=True, allow_unicode=True), encoding="utf-8")
+        problems = zensical_build(config_path)
+    findings = []
+    for problem in problems:
+        field = re.search(r"\bProject\.(\w+)", problem)  # "failed to extract field Project.theme"
+        key = (field[1],) if field and (field[1],) in doc.values else ()
+        findings.append(at(key, f"Zensical cannot use these settings: {problem}"))
+    return findings
+
+
+def zensical_build(config_path: Path) -> list[str]:
+    """Build with Zensical; what went wrong, as lines: the error it stopped with and each warning it printed.
+
+    Zensical reports to the terminal (fd 1 and 2), not to Python's logging, in boxes: both are captured here
+    and its warnings read back as 'file:line:col: message (the line reads: ...)'.
+    """
+    import zensical
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    failure = None
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            zensical.build(str(config_path), {"strict": True, "clean": True})
+        except Exception as exc:  # noqa: BLE001  (its Rust core raises RuntimeError; its config reader, others)
+            failure = str(exc).strip() or type(exc).__name__
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+        sink.seek(0)
+        report = sink.read().decode("utf-8", "replace")
+    warnings = _zensical_warnings(report)
+    if warnings:
+        return warnings  # "Aborted because --strict flag is set" says no more than they do
+    return [failure] if failure else []
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_BOXED = re.compile(r"^(?:Warning|Error): (?P<message>.+)\n\s*╭─\[ (?P<where>[^\]\n]+?) \]\n(?:.*\n)*?\s*\d+ │ "
+                    r"(?P<source>.*)$", re.MULTILINE)
+
+
+def _zensical_warnings(report: str) -> list[str]:
+    text = _ANSI.sub("", report)
+    found = [f"{m['where']}: {m['message'].strip()} (the line reads: {m['source'].strip()[:200]})"
+             for m in _BOXED.finditer(text)]
+    if not found:  # a warning in a shape this version does not box: keep its own words
+        found = [line.strip() for line in text.splitlines() if re.match(r"\s*(Warning|Error)\b", line)]
+    return found
 
 
 def brand_config(brand: Brand, pages: list[str], base: dict) -> dict:

@@ -41,6 +41,8 @@ class Project:
     focus: list[str] | None = field(default=None, compare=False)
     # Gaps in the vendors' facts the legal team accepts (content/vendors.yaml's accepted_gaps).
     vendor_gaps: list = field(default_factory=list, compare=False)
+    # The engine this run builds with, when chosen for it (build --engine); checks try the settings with it.
+    engine: str | None = field(default=None, compare=False)
 
     @property
     def template_dirs(self) -> list[Path]:

@@ -17,8 +17,10 @@ from xml.etree import ElementTree
 from .feeds import xml_text
 from .model import Brand
 
-# The page backgrounds of Material's two schemes ("default" is white; "slate" is hsl(225deg 15% 14%)).
-BACKGROUNDS = {"default": "#ffffff", "slate": "#1e2129"}
+# What brand-coloured text sits on in each scheme, on either engine: the page (Material: white, and slate's
+# hsl(225deg 15% 14%); Zensical's slate page is darker still) and Zensical's consent buttons, tinted 5% black
+# on white and 12% light grey on its slate page. Links and hovers must reach AA on every one.
+BACKGROUNDS = {"default": ("#ffffff", "#f2f2f2"), "slate": ("#1e2129", "#252629")}
 AA = 4.6  # WCAG AA asks 4.5:1; the margin absorbs browsers rounding colours differently
 LOGO_SUFFIXES = (".svg", ".png")
 LOGO_MAX_BYTES = 512 * 1024
@@ -58,6 +60,13 @@ def readable(colour: str, background: str, ratio: float = AA) -> str:
     return towards
 
 
+def readable_on(colour: str, backgrounds: tuple[str, ...]) -> str:
+    """``colour``, adjusted just enough to reach AA on each of ``backgrounds`` (all light, or all dark)."""
+    for background in backgrounds:
+        colour = readable(colour, background)  # each step only moves further from all of them
+    return colour
+
+
 def text_on(background: str) -> str:
     """White or black, whichever reads better on ``background`` (one of the two always reaches 4.58:1)."""
     return "#ffffff" if contrast("#ffffff", background) >= contrast("#000000", background) else "#000000"
@@ -79,8 +88,8 @@ def brand_css(brand: Brand) -> str:
         f"  --md-accent-bg-color: {text_on(accent)};",
         "}",
     ]
-    for scheme, background in BACKGROUNDS.items():
-        link, hover = readable(primary, background), readable(accent, background)
+    for scheme, backgrounds in BACKGROUNDS.items():
+        link, hover = readable_on(primary, backgrounds), readable_on(accent, backgrounds)
         lines += [
             f':root > [data-md-color-scheme="{scheme}"][data-md-color-primary] {{',
             f"  --md-typeset-a-color: {link};",

@@ -23,6 +23,47 @@ settings.register_profile("long", deadline=None, max_examples=2000,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+# The engine the sites are built with: LEGALSITE_ENGINE, as for every build, else MkDocs. .ci/run runs the
+# suite once with each; this is the one place a test learns which engine it checks, and what differs.
+ENGINE = os.environ.get("LEGALSITE_ENGINE", "mkdocs")
+ENGINE_FILES = {  # files one engine writes and the other does not
+    "mkdocs": {"search index": "search/search_index.json", "gzip sitemap": "sitemap.xml.gz"},
+    "zensical": {"search index": "search.json"},
+}[ENGINE]
+ENGINE_SEARCH = {  # how a visitor opens the search, and what a result is (Zensical's is in a shadow root)
+    "mkdocs": {"open": "input.md-search__input", "result": "a.md-search-result__link"},
+    "zensical": {"open": "button.md-search__button", "result": 'dialog [role="option"]'},
+}[ENGINE]
+
+
+def break_engine(monkeypatch, slug: str | None = None, message: str = "the theme broke") -> None:
+    """Make the engine fail while it builds ``slug``'s site (any site when None), after its inputs were written."""
+    if ENGINE == "zensical":
+        import legalsite.build.engines.zensical as engine
+
+        real = engine.zensical_build  # the site builds only: `check` still tries the settings with Zensical
+
+        def fails(config_path):
+            if slug is None or Path(config_path).parent.name == slug:
+                return [message]
+            return real(config_path)
+
+        monkeypatch.setattr(engine, "zensical_build", fails)
+        return
+    from mkdocs.exceptions import Abort
+
+    import legalsite.build.engines.mkdocs as engine
+
+    real_mkdocs = engine.mkdocs_build
+
+    def refuses(config):
+        if slug is None or Path(config.site_dir).name == slug:
+            raise Abort(message)
+        real_mkdocs(config)
+
+    monkeypatch.setattr(engine, "mkdocs_build", refuses)
+
+
 @pytest.fixture(autouse=True)
 def plain_terminal(monkeypatch):
     """Tests read check's text output; in GitHub Actions (GITHUB_ACTIONS=true) it would default to annotations."""
@@ -101,6 +142,18 @@ def edit():
 def where():
     """``where(text, needle, offset=0)``: the 1-based (line, column) of ``needle`` in ``text``."""
     return line_col
+
+
+def need_program(name: str, install: str) -> str:
+    """The path of a program a test runs (faketime, say); without it the test is skipped, or fails under
+    LEGALSITE_REQUIRE_BROWSER=1, as in CI, which installs every tool the tests use."""
+    path = shutil.which(name)
+    if path is None:
+        reason = f"{name} is not installed: {install}"
+        if os.environ.get("LEGALSITE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason} (LEGALSITE_REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
+        pytest.skip(reason)
+    return path
 
 
 def need_browser() -> str:

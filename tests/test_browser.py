@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -31,7 +32,7 @@ try:
 except ImportError:  # the browser tests skip (or fail, in CI) in the browser fixture
     PlaywrightTimeout = TimeoutError
 
-from conftest import need_browser
+from conftest import ENGINE_SEARCH, need_browser, wait_for
 
 from legalsite.browser import (
     PALETTE_SETTLED,
@@ -309,6 +310,34 @@ def test_dark_mode_toggle(open_page, slug, page):
     toggles.filter(visible=True).first.click()
     tab.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'default'")
     assert scheme_of(tab) == "default"
+
+
+@pytest.mark.parametrize("slug", list(PROJECT.brands))
+def test_search_finds_the_pages_that_name_a_vendor(open_page, built_site, base_url, slug):
+    """A visitor searches for a vendor the brand's facts name (else for its privacy policy), and the first
+    page offered names it."""
+    brand = PROJECT.brands[slug]
+    uses = brand.sharing.vendors if brand.sharing else []
+    query = PROJECT.vendors[uses[0].vendor].name if uses else PAGE_TITLES["privacy"]
+    naming = {urlsplit(base_url + url_of(slug, page)).path for page in pages_for(brand)
+              if query.lower() in (built_site / url_of(slug, page) / "index.html").read_text(encoding="utf-8").lower()}
+    assert naming, f"no page of {slug} names {query!r}"
+    tab = open_page(url_of(slug, "index"))
+    if consent_banner(tab):
+        tab.locator(CONSENT).evaluate("banner => { banner.hidden = true; }")
+    tab.locator(ENGINE_SEARCH["open"]).filter(visible=True).first.click()
+    tab.keyboard.type(query)  # as a visitor types (Material searches on key presses)
+    results = tab.locator(ENGINE_SEARCH["result"])
+    results.first.wait_for(state="visible")
+
+    def settled():  # the same results twice, a quarter of a second apart: not those of "Cl" while "Clerk" is typed
+        before = results.evaluate_all("links => links.map(link => link.href)")
+        tab.wait_for_timeout(250)
+        after = results.evaluate_all("links => links.map(link => link.href)")
+        return after if after == before else None
+
+    found = [urlsplit(href).path for href in wait_for(settled, "the search results to settle", 10)]
+    assert found[0] in naming, (query, found, naming)  # search may be fuzzy further down, never first
 
 
 @pytest.mark.parametrize("slug", [slug for slug in PROJECT.brands if wants_consent(slug)])

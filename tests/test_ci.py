@@ -36,7 +36,19 @@ def workflow() -> dict:
 def test_workflow_runs_only_the_readme_commands_and_the_wheel_check():
     jobs = workflow()["jobs"]
     runs = {name: [step["run"].strip() for step in job.get("steps", []) if "run" in step] for name, job in jobs.items()}
-    assert runs == {"build-and-test": readme_commands(), "package": ["bash .ci/wheel"], "publish": []}
+    assert runs == {"build-and-test": ["sudo apt-get install -y faketime", *readme_commands()],
+                    "package": ["bash .ci/wheel"], "publish": []}
+
+
+def test_workflow_runs_the_commands_once_per_engine_and_publishes_one():
+    from legalsite.config import ENGINES
+
+    job = workflow()["jobs"]["build-and-test"]
+    assert job["strategy"]["matrix"]["engine"] == list(ENGINES)
+    tests = next(s for s in job["steps"] if s.get("run") == readme_commands()[1])
+    assert tests["env"]["LEGALSITE_ENGINE"] == "${{ matrix.engine }}"
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-pages"))
+    assert upload["if"].startswith("matrix.engine == 'mkdocs' && ")
 
 
 # Every workflow legalsite runs or writes: this repository's, and the one 'legalsite init' gives a new project.
@@ -80,6 +92,7 @@ def test_ci_script_runs_both_readme_commands():
     for command in readme_commands():
         assert command in lines, f".ci/run does not run the README command: {command}"
     assert "bash .ci/wheel" in lines  # the wheel installed with its dependencies from the index
+    assert "LEGALSITE_ENGINE=zensical python -m pytest" in lines  # the suite again, on the second engine
     assert "set -euxo pipefail" in script
     assert "set -euxo pipefail" in (ROOT / ".ci" / "wheel").read_text(encoding="utf-8")
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mkdocs.exceptions import Abort
+from conftest import break_engine
 
-import legalsite.build
 from legalsite.checks import RULES
 from legalsite.cli import cli
 
@@ -121,17 +120,13 @@ def test_a_failed_build_leaves_the_published_site_untouched(project, edit, monke
 
     # good settings, but MkDocs fails while building into the staging folder
     edit(project / "mkdocs.yml", "  - no_such_markdown_extension\n", "")
-    monkeypatch.setattr(legalsite.build, "mkdocs_build", _mkdocs_fails)
+    break_engine(monkeypatch)
     result = run(project, "build", "--force", "linkrapi")
     assert result.exit_code == 1
     assert "did not build" in result.stderr and "the theme broke" in result.stderr
     assert "Nothing was published." in result.stderr
     assert snapshot(site) == before
     assert leftovers(project) == []
-
-
-def _mkdocs_fails(config):
-    raise Abort("the theme broke")
 
 
 def test_a_failed_build_without_a_previous_site_creates_nothing(project, edit, monkeypatch):
@@ -144,7 +139,7 @@ def test_a_failed_build_without_a_previous_site_creates_nothing(project, edit, m
 
     # a failure inside the staging folder cleans the staging folder up
     edit(project / LINKRAPI, "retension:", "retention:")
-    monkeypatch.setattr(legalsite.build, "mkdocs_build", _mkdocs_fails)
+    break_engine(monkeypatch)
     result = run(project, "build", "idclinks")
     assert result.exit_code == 1
     assert "the site for brand 'idclinks' did not build" in result.stderr

@@ -17,9 +17,9 @@ from pathlib import Path
 import conftest
 import pytest
 from click.testing import CliRunner
-from conftest import sample_settings
+from conftest import ENGINE, sample_settings
 
-import legalsite.build
+import legalsite.build.engines
 from legalsite.build import build
 from legalsite.cli import cli
 from legalsite.errors import BuildError
@@ -392,14 +392,15 @@ def test_a_killed_worker_fails_the_build_and_publishes_nothing(project: Path, mo
     assert run(project, "build").exit_code == 0
     site = project / "site"
     before = snapshot(site)
-    real, me = legalsite.build.build_site, os.getpid()
+    engine = legalsite.build.engines.engine(ENGINE)
+    real, me = engine.build_site, os.getpid()
 
     def die_on_journeyapi(slug, *args):
         if slug == "journeyapi" and os.getpid() != me:  # in a worker, never in this test's process
             os.kill(os.getpid(), signal.SIGKILL)
         real(slug, *args)
 
-    monkeypatch.setattr(legalsite.build, "build_site", die_on_journeyapi)
+    monkeypatch.setattr(engine, "build_site", die_on_journeyapi)
     result = run(project, "build", "--force", "-j", "2")
     assert result.exit_code == 1, result.output
     assert "a build worker process stopped abruptly" in result.stderr and "killed by SIGKILL" in result.stderr

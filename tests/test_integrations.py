@@ -355,7 +355,7 @@ def test_action_inputs_outputs_and_steps():
 
     install = step_running("pip install")
     assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
-    assert '"$ACTION_PATH[pdf]"' in install["run"] and "$RUNNER_TEMP/" in install["run"]
+    assert '"$ACTION_PATH[pdf,zensical]"' in install["run"] and "$RUNNER_TEMP/" in install["run"]
     assert '>> "$GITHUB_PATH"' in install["run"]
     for command in ("legalsite check --strict --format github", "legalsite build"):
         assert step_running(command)["working-directory"] == "${{ inputs.project }}"

@@ -152,4 +152,4 @@ def test_a_new_company_starts_from_an_empty_folder(installed: Path, tmp_path: Pa
 def test_the_new_project_workflow_installs_the_release_that_wrote_it(installed: Path, tmp_path: Path):
     assert run(installed, tmp_path, "init").returncode == 0
     workflow = yaml.safe_load((tmp_path / ".github/workflows/legal-pages.yml").read_text(encoding="utf-8"))
-    assert workflow["jobs"]["build"]["env"]["LEGALSITE"] == f"legalsite=={__version__}"
+    assert workflow["jobs"]["build"]["env"]["LEGALSITE"] == f"legalsite[zensical]=={__version__}"
