@@ -14,14 +14,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .checks import RULES, findings_report, rules_report, run_checks
-from .checks.acceptances import accepted_by
-from .checks.report import github_annotations, sarif_report
-from .config import ENGINES
+from . import ENGINES, __version__
 from .errors import FactError, Finding, LegalsiteError
-from .project import load_project
-from .publish import orderly_signals
+
+# Each command imports the stages it runs when it runs: `legalsite --version` and `--help` load none of them.
 
 
 def _report(func):
@@ -29,6 +25,8 @@ def _report(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from .publish import orderly_signals
+
         ctx = click.get_current_context()
         try:
             with orderly_signals():  # SIGTERM unwinds like Ctrl+C: temporary folders and workers are cleaned up
@@ -157,6 +155,11 @@ def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool, sh
         legalsite check --format github
         legalsite check --format sarif > legalsite.sarif
     """
+    from .checks import RULES, findings_report, rules_report, run_checks
+    from .checks.acceptances import accepted_by
+    from .checks.report import github_annotations, sarif_report
+    from .project import load_project
+
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if list_rules:
@@ -414,6 +417,7 @@ def report(project_dir: Path, brands: tuple[str, ...], fmt: str, out: Path | Non
         legalsite report --format json > compliance.json
     """
     from .compliance import compliance_report, render, write_report
+    from .project import load_project
 
     try:
         project = load_project(project_dir)

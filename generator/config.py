@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from . import ENGINES
 from .errors import FactError, Finding
 from .load import load_bytes, read_bounded
 from .model import Brand
@@ -80,8 +81,6 @@ def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
     return (copy.deepcopy(base) if base is not None else None), list(findings)
 
 
-# The engines that can build a site (build/engines/), by setting value → what they are.
-ENGINES = {"mkdocs": "MkDocs and Material for MkDocs", "zensical": "Zensical"}
 
 # legalsite's own settings, under 'legalsite:' in mkdocs.yml (MkDocs never sees them): name → (default, what).
 # A setting is true or false, or one of CHOICES.

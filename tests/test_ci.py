@@ -41,7 +41,7 @@ def test_workflow_runs_only_the_readme_commands_and_the_wheel_check():
 
 
 def test_workflow_runs_the_commands_once_per_engine_and_publishes_one():
-    from legalsite.config import ENGINES
+    from legalsite import ENGINES
 
     job = workflow()["jobs"]["build-and-test"]
     assert job["strategy"]["matrix"]["engine"] == list(ENGINES)

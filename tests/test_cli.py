@@ -206,10 +206,23 @@ def test_an_internal_error_is_one_line_unless_debug(project, monkeypatch):
     def broken(root):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("legalsite.cli.load_project", broken)
+    monkeypatch.setattr("legalsite.project.load_project", broken)  # check imports it when it runs
     result = run(project, "check")
     assert result.exit_code == 1
     assert "internal error" in result.stderr and "--debug" in result.stderr and "RuntimeError: boom" in result.stderr
     assert "Traceback" not in result.output
     with pytest.raises(RuntimeError, match="boom"):
         run(project, "--debug", "check")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["build", "--help"], ["check", "--help"]])
+def test_asking_for_the_version_or_help_loads_no_stage(args):
+    """`legalsite --version` and `--help` answer in a fresh process without the facts' model, the templates or
+    an engine (each command imports the stages it runs when it runs)."""
+    heavy = ("mkdocs", "material", "zensical", "pydantic", "jinja2", "yaml", "markdown", "playwright")
+    code = ("import sys\nfrom legalsite.cli import cli\ntry:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r}), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert "legalsite" in result.stdout.lower()
+    assert result.stderr.strip() == "[]", result.stderr

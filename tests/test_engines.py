@@ -17,10 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import legalsite.config
+from legalsite import ENGINES
 from legalsite.build import build
 from legalsite.build.engines.zensical import links_from_source
 from legalsite.cli import cli
-from legalsite.config import ENGINES
 from legalsite.errors import BuildError, FactError, UsageError
 from legalsite.project import load_project
 

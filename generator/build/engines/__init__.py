@@ -14,8 +14,8 @@ import os
 from collections.abc import Iterator
 from types import ModuleType
 
-from ... import __version__
-from ...config import ENGINES, THEME_DIR
+from ... import ENGINES, __version__
+from ...config import THEME_DIR
 from ...errors import UsageError
 
 # What each engine needs besides legalsite's own dependencies, and how to install it.
