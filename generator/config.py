@@ -58,7 +58,7 @@ class _SettingsLoader(yaml.SafeLoader):
 
 
 _SettingsLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-# (mkdocs.yml's bytes, LEGALSITE_ENGINE) → what they give
+# (mkdocs.yml's bytes, the engine chosen for this run or by LEGALSITE_ENGINE) → what they give
 _settings_checked: dict[tuple[bytes, str], tuple[dict | None, list[Finding]]] = {}
 
 
@@ -79,7 +79,6 @@ def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
         return None, list(exc.findings)
     base, findings = _settings_checked[key]
     return (copy.deepcopy(base) if base is not None else None), list(findings)
-
 
 
 # legalsite's own settings, under 'legalsite:' in mkdocs.yml (MkDocs never sees them): name → (default, what).
