@@ -149,11 +149,15 @@ def need_program(name: str, install: str) -> str:
     LEGALSITE_REQUIRE_BROWSER=1, as in CI, which installs every tool the tests use."""
     path = shutil.which(name)
     if path is None:
-        reason = f"{name} is not installed: {install}"
-        if os.environ.get("LEGALSITE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{reason} (LEGALSITE_REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
-        pytest.skip(reason)
+        _missing(f"{name} is not installed: {install}")
     return path
+
+
+def _missing(reason: str):
+    """Skip the test for want of a tool, or fail it where every tool must be there (CI)."""
+    if os.environ.get("LEGALSITE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (LEGALSITE_REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(reason)
 
 
 def need_browser() -> str:
@@ -161,16 +165,11 @@ def need_browser() -> str:
     skipped, or fails under LEGALSITE_REQUIRE_BROWSER=1 (as in CI)."""
     from legalsite.browser import find_chromium
 
-    def missing(reason: str):
-        if os.environ.get("LEGALSITE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{reason} (LEGALSITE_REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
-        pytest.skip(reason)
-
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing("Playwright is not installed: pip install -e '.[test]'")
+        _missing("Playwright is not installed: pip install -e '.[test]'")
     chromium = find_chromium()
     if chromium is None:
-        missing("no Chromium found: apt-get install -y chromium, or set LEGALSITE_CHROMIUM")
+        _missing("no Chromium found: apt-get install -y chromium, or set LEGALSITE_CHROMIUM")
     return chromium

@@ -7,11 +7,9 @@ before (load, check, render, inputs) and after (PDFs, validation, publish) is th
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
 import importlib
-import os
-from collections.abc import Iterator
 from types import ModuleType
 
 from ... import ENGINES, __version__
@@ -34,29 +32,15 @@ def engine(name: str) -> ModuleType:
                          f"{_INSTALL.get(name, 'pip install legalsite')}, or build with --engine mkdocs.") from None
 
 
-_theme_digest: list[str] = []
+@functools.cache
+def _theme_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(THEME_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(THEME_DIR)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def tools(name: str) -> str:
     """legalsite's version, the engine's versions and legalsite's theme files: part of every cache key."""
-    if not _theme_digest:
-        digest = hashlib.sha256()
-        for path in sorted(THEME_DIR.rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(THEME_DIR)).encode() + b"\0" + path.read_bytes())
-        _theme_digest.append(digest.hexdigest())
-    return f"legalsite {__version__}; {engine(name).versions()}; theme {_theme_digest[0]}"
-
-
-@contextlib.contextmanager
-def environ(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return f"legalsite {__version__}; {engine(name).versions()}; theme {_theme_digest()}"

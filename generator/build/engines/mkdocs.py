@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,6 @@ from mkdocs.theme import Theme
 from ...config import mkdocs_log
 from ...errors import BuildError
 from ..inputs import SiteInputs, write_files
-from . import environ
 
 
 def versions() -> str:
@@ -82,3 +84,17 @@ def build_with_shared_theme(config) -> None:
         mkdocs_build(config)
     finally:
         Theme.get_env, Files.add_files_from_theme = get_env, add_files
+
+
+@contextlib.contextmanager
+def environ(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
