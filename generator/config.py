@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from typing import Any
 import yaml
 
 from . import ENGINES
+from .cache import Cache, digest
 from .errors import FactError, Finding
 from .load import load_bytes, read_bounded
 from .model import Brand
@@ -74,11 +76,43 @@ def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
         key = raw, project.engine or os.environ.get("LEGALSITE_ENGINE", "")
         if key not in _settings_checked:
             _settings_checked.clear()  # one mkdocs.yml per project: keep the latest only
-            _settings_checked[key] = _check_settings(raw, project.engine)
+            _settings_checked[key] = _kept_settings(project.cache, raw, project.engine, key[1])
     except FactError as exc:
         return None, list(exc.findings)
     base, findings = _settings_checked[key]
     return (copy.deepcopy(base) if base is not None else None), list(findings)
+
+
+@functools.cache
+def tool_versions() -> str:
+    """The versions of what judges mkdocs.yml (MkDocs, Material, Markdown, Zensical), read without importing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "zensical"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} none")
+    return "; ".join(found)
+
+
+def _kept_settings(cache: Cache, raw: bytes, engine: str | None, chosen: str) -> tuple[dict | None, list[Finding]]:
+    """_check_settings' verdict, kept by the file's bytes, the engine and the tools' versions: a check or a build
+    with nothing to build then never imports MkDocs."""
+    key = digest("settings", raw, engine or "", chosen, tool_versions())
+    entry = cache.get("settings", key)
+    try:
+        base, findings = entry["base"], [Finding(*row) for row in entry["findings"]]
+        if not (base is None or isinstance(base, dict)) or not isinstance(entry["options"], dict):
+            raise TypeError
+        _options_checked.update(_options_of(entry["options"]))
+        return base, findings
+    except (TypeError, KeyError, ValueError):
+        base, findings = _check_settings(raw, engine)
+        cache.put("settings", key, {"base": base, "findings": [f.row() for f in findings],
+                                    "options": dict(_options_checked)})
+        return base, findings
 
 
 # legalsite's own settings, under 'legalsite:' in mkdocs.yml (MkDocs never sees them): name → (default, what).

@@ -12,9 +12,11 @@ The loader reads the event stream itself instead of using ``yaml.safe_load``:
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ class Document:
     keys: dict[Loc, Mark] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)  # errors that still left usable data
     lines: list[str] = field(default_factory=list, repr=False)  # the text as written, for messages that quote it
+    source: str = field(default="", repr=False)  # a digest of the bytes it was read from (cache.digest)
 
     def mark(self, loc: Loc, *, key: bool = False) -> Mark:
         """Where ``loc`` is written, or the nearest enclosing value that is."""
@@ -70,6 +73,48 @@ class Document:
                 fact: str = "") -> Finding:
         m = self.mark(loc, key=key)
         return Finding(self.path, m.line, m.column, severity, rule, message, fact)
+
+
+def kept(doc: Document) -> dict:
+    """What the cache keeps of a document that loaded without a problem: its data and where each part is."""
+    # The marks as one string each: a thousand brands' files load without building their 600 small lists each;
+    # they are unpacked only for a document a finding is about.
+    return {"data": doc.data,
+            "values": json.dumps([[*loc, m.line, m.column] for loc, m in doc.values.items()], ensure_ascii=False),
+            "keys": json.dumps([[*loc, m.line, m.column] for loc, m in doc.keys.items()], ensure_ascii=False)}
+
+
+def from_kept(raw: bytes, shown_as: str, entry: dict) -> Document:
+    """The document ``kept`` made of these bytes, without parsing them again (``raw`` gives the quoted lines)."""
+    if not isinstance(entry["values"], str) or not isinstance(entry["keys"], str):
+        raise TypeError("not kept marks")
+    text = raw.decode("utf-8").removeprefix("\ufeff")
+    return Document(shown_as, entry["data"], _Marks(entry["values"]), _Marks(entry["keys"]),  # type: ignore[arg-type]
+                    lines=_BREAKS.split(text))
+
+
+class _Marks(Mapping):
+    """Kept marks, unpacked on first use: most documents of an unchanged project are never asked where a fact is."""
+
+    def __init__(self, rows: str):
+        self._rows, self._marks = rows, None
+
+    def _unpacked(self) -> dict[Loc, Mark]:
+        if self._marks is None:
+            try:
+                self._marks = {tuple(row[:-2]): Mark(int(row[-2]), int(row[-1])) for row in json.loads(self._rows)}
+            except (ValueError, TypeError, IndexError):
+                self._marks = {}  # a damaged entry: findings fall back to the top of the file
+        return self._marks
+
+    def __getitem__(self, loc):
+        return self._unpacked()[loc]
+
+    def __iter__(self):
+        return iter(self._unpacked())
+
+    def __len__(self) -> int:
+        return len(self._unpacked())
 
 
 def _mark(event: yaml.Event) -> Mark:

@@ -91,9 +91,10 @@ class Fact(BaseModel):
         """
         if not isinstance(data, dict):
             return data
+        fields = cls.__pydantic_fields__  # model_fields, without the descriptor it is read through (a brand has
+        # some 400 facts: this runs for each)
         return {key: value for key, value in data.items()
-                if key not in cls.model_fields or not _blank(value) or
-                (value is not None and cls.model_fields[key].is_required())}
+                if key not in fields or not _blank(value) or (value is not None and fields[key].is_required())}
 
 
 def _blank(value: Any) -> bool:

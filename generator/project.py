@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .cache import Cache, digest, project_cache
 from .errors import FactError, Finding, UsageError
-from .load import Document, load_bytes, read_bounded
+from .load import Document, from_kept, kept, load_bytes, read_bounded
 from .model import Brand, Vendor, VendorRegistry, model_of, name_fact
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -43,6 +44,46 @@ class Project:
     vendor_gaps: list = field(default_factory=list, compare=False)
     # The engine this run builds with, when chosen for it (build --engine); checks try the settings with it.
     engine: str | None = field(default=None, compare=False)
+    # Where the stages keep what they worked out, by the bytes it came from (cache.py).
+    cache: Cache = field(default_factory=lambda: Cache(None), repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def once(self, name: str, make):
+        """``make()``, worked out once per loaded project (rules run brand by brand share it)."""
+        if name not in self._memo:
+            self._memo[name] = make()
+        return self._memo[name]
+
+    def shared_key(self) -> str:
+        """A digest of every input all brands share: vendors, templates, settings, schemas and the other files
+        under content/ (logos), and what each brand says that another brand's checks read (its name, domain,
+        email, shared facts and the vendors it uses)."""
+        return self.once("shared key", self._shared_key)
+
+    def _shared_key(self) -> str:
+        parts: list[str | bytes] = [self.documents["vendors"].source if "vendors" in self.documents else ""]
+        content = self.root / "content"
+        files = [*(p for d in self.template_dirs for p in sorted(d.glob("*.j2"))), self.mkdocs_base,
+                 *sorted((self.root / "schemas").glob("*.json")),
+                 *(p for p in sorted(content.rglob("*")) if p.parent != content / "brands" and p != content / "vendors.yaml")]
+        for path in files:
+            try:
+                data = path.read_bytes() if path.is_file() else b"(not a file)"
+            except OSError:
+                data = b"(unreadable)"
+            shown = path.relative_to(self.root) if path.is_relative_to(self.root) else \
+                "legalsite/" + str(path.relative_to(Path(__file__).parent))  # a default: the same wherever installed
+            parts += [str(shown), data]
+        for slug, brand in self.brands.items():
+            used = sorted({u.vendor for u in brand.sharing.vendors} | set(brand.sharing.also_named)
+                          | {v for g in brand.sharing.groups for v in g.includes})
+            parts += [slug, brand.name, brand.domain or "", brand.contact.email or "", brand.shared.model_dump_json(),
+                      "\0".join(used)]
+        return digest(*parts)
+
+    def brand_key(self, slug: str) -> str:
+        """A digest of everything a brand's own findings and pages are made from: its file and the shared inputs."""
+        return digest(self.shared_key(), slug, self.documents[slug].source)
 
     @property
     def template_dirs(self) -> list[Path]:
@@ -93,14 +134,18 @@ def shown_template(path: Path) -> str:
     return str(path) if path.parent == DEFAULT_TEMPLATES else f"templates/{path.name}"
 
 
-def load_project(root: Path | str = ".") -> Project:
+def load_project(root: Path | str = ".", cache: Cache | None = None) -> Project:
     """Load and validate every fact file under ``root/content``; raise FactError listing every problem.
+
+    ``cache``: where parsed files are kept by their bytes (default: the project's .legalsite-cache/).
 
     A new project may have no vendors yet (no content/vendors.yaml, or one holding only comments) and no
     brands yet; ``check`` then says how to add one.
     """
     root = Path(root)
     content = root / "content"
+    cache = project_cache(root) if cache is None else cache
+    real_root = root.resolve()  # a fact file must be inside it, not a link to elsewhere
     problems: list[Finding] = []
     if not content.is_dir():
         raise UsageError(f"{root.resolve()} is not a legalsite project: it has no content/ folder. Run legalsite "
@@ -111,7 +156,7 @@ def load_project(root: Path | str = ".") -> Project:
     vendors_file = content / "vendors.yaml"
     if vendors_file.exists() or vendors_file.is_symlink():  # a broken link is reported, not taken as "no vendors"
         registry = _validated(VendorRegistry, vendors_file, "content/vendors.yaml", documents,
-                              "vendors", problems, root)
+                              "vendors", problems, real_root, cache)
     brands: dict[str, Brand] = {}
     for path in sorted((content / "brands").iterdir()) if (content / "brands").is_dir() else ():
         shown = f"content/brands/{path.name}"
@@ -122,7 +167,7 @@ def load_project(root: Path | str = ".") -> Project:
             continue
         if path.suffix != ".yaml":
             continue
-        brand = _validated(Brand, path, shown, documents, path.stem, problems, root)
+        brand = _validated(Brand, path, shown, documents, path.stem, problems, real_root, cache)
         if brand is not None:
             brands[path.stem] = brand
 
@@ -137,7 +182,7 @@ def load_project(root: Path | str = ".") -> Project:
     if problems:
         raise FactError(problems)
     return Project(root=root, vendors=vendors, brands=brands, documents=documents,
-                   vendor_gaps=list(registry.accepted_gaps) if registry is not None else [])
+                   vendor_gaps=list(registry.accepted_gaps) if registry is not None else [], cache=cache)
 
 
 # (path, model) → (a digest of the file's bytes, its document, its facts): a long-running preview parses
@@ -146,9 +191,10 @@ _loaded: dict[tuple[Path, type], tuple[bytes, Document, BaseModel]] = {}
 
 
 def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list,
-               root: Path):
+               root: Path, cache: Cache):
     try:
-        if not path.resolve().is_relative_to(root.resolve()):
+        real = path.resolve()
+        if not real.is_relative_to(root):
             raise FactError([Finding(shown, 1, 1, "error", "file-outside",
                                      "this file is a link to a file outside the project; put the file itself "
                                      "here, so the facts are kept and reviewed with the project.")])
@@ -159,14 +205,28 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
                                  "replace it with the file itself.")])
         return None
     signature = hashlib.blake2b(raw, digest_size=16).digest()
-    key_in_cache = (path.resolve(), model)
+    key_in_cache = (real, model)
     cached = _loaded.get(key_in_cache)
     if cached and cached[0] == signature and cached[1].path == shown:
         documents[key] = cached[1]
         return cached[2]
-    facts = _validate(model, raw, shown, documents, key, problems)
-    if facts is not None and not documents[key].problems:
-        _loaded[key_in_cache] = (signature, documents[key], facts)
+    source = digest("facts", model.__name__, shown, raw)
+    entry = cache.get("facts", source)
+    if entry is not None:
+        try:  # parsed before: only the model's validation runs again, and it must pass as it did then
+            doc = from_kept(raw, shown, entry)
+            facts = model.model_validate(doc.data)
+        except (ValidationError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            entry = None  # not what a parse of these bytes gives: work it out again
+    if entry is None:
+        facts = _validate(model, raw, shown, documents, key, problems)
+        if facts is None or documents[key].problems:
+            return facts
+        doc = documents[key]
+        cache.put("facts", source, kept(doc))
+    doc.source = source
+    documents[key] = doc
+    _loaded[key_in_cache] = (signature, doc, facts)
     return facts
 
 

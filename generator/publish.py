@@ -8,6 +8,12 @@ Only a folder that is missing, empty, or carries legalsite's marker file is
 ever replaced (``build --out`` and ``screenshots --out`` share this code), and
 never the project's own folder or a folder that contains it.
 
+Each brand's site is written once into a folder of its own beside ``out`` (``.site-brands/<slug>.<id>``)
+and ``out/<slug>`` is a relative symbolic link to it: a new tree links the brands that did not change
+instead of copying them, so publishing one changed brand costs the same whether there are ten brands or
+a thousand. Web servers, ``tar -h``, ``rsync -L`` and GitHub Pages' upload follow the links; copy the
+output with ``cp -rL``. A folder is removed from ``.site-brands/`` once no published tree links to it.
+
 An output that is a symbolic link (``site -> releases/current-build``, a common
 way to point a web server at a release) stays a link: the new tree is staged
 beside the link's target and exchanged with the target, so the link keeps
@@ -24,11 +30,9 @@ import html
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -38,9 +42,11 @@ from pydantic import ValidationError
 from .errors import BuildError
 from .feeds import SCHEMAS
 from .history import build_day
+from .signals import uninterrupted
 from .wellknown import GPC_JSON, SECURITY_TXT, validate_gpc_json, validate_security_txt
 
 MARKER = ".legalsite"  # marks a folder legalsite may replace; records each brand site's input key
+STORE = "-brands"  # ".site-brands": the brand sites a published "site" links to
 _MARKER_NOTE = "Built by legalsite. This folder is replaced as a whole on every build."
 
 
@@ -140,8 +146,9 @@ def carry_over(stage: Path, out: Path, rebuilt: list[str], brands: Iterable[str]
 
     A brand the marker records as published but not among ``brands`` (its fact file is gone) is dropped, so
     the published tree follows the facts; folders the marker does not record are not legalsite's to drop.
-    Files are hard-linked, not copied: published files are never changed in place (a build swaps in a
-    whole new tree), so sharing them is safe and costs no copying.
+    A brand published as a link into the store is linked again (one link, however many files); one published
+    as a folder (by legalsite 0.5 and earlier) has its files hard-linked: published files are never changed
+    in place, so sharing them is safe and costs no copying.
     """
     out = output_path(out)
     if not out.is_dir():
@@ -151,16 +158,76 @@ def carry_over(stage: Path, out: Path, rebuilt: list[str], brands: Iterable[str]
     kept = [entry for entry in sorted(out.iterdir())
             if entry.is_dir() and entry.name not in rebuilt and entry.name not in gone
             and not (stage / entry.name).exists()]
-    if kept and sys.platform == "linux" and shutil.which("cp"):
+    folders = []
+    for entry in kept:
+        target = os.readlink(entry) if entry.is_symlink() else ""
+        if _in_store(out, target):
+            os.symlink(target, stage / entry.name)
+        else:
+            folders.append(entry)
+    if folders and sys.platform == "linux" and shutil.which("cp"):
         # GNU cp links a hundred trees in one process, several times faster than copytree's Python loop.
-        done = subprocess.run(["cp", "-al", "--", *map(str, kept), str(stage)], capture_output=True, check=False)
+        done = subprocess.run(["cp", "-al", "--", *map(str, folders), str(stage)], capture_output=True, check=False)
         if done.returncode == 0:
             return dropped
-        for entry in kept:  # e.g. another filesystem: start over with copies
+        for entry in folders:  # e.g. another filesystem: start over with copies
             shutil.rmtree(stage / entry.name, ignore_errors=True)
-    for entry in kept:
+    for entry in folders:
         shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
     return dropped
+
+
+def store_path(out: Path) -> Path:
+    """The folder beside ``out`` that holds its brand sites (``site`` → ``.site-brands``)."""
+    out = output_path(out)
+    return out.parent / f".{out.name}{STORE}"
+
+
+def _in_store(out: Path, target: str) -> bool:
+    """Whether a link's target is a brand folder in ``out``'s store, as ``store_brands`` writes them."""
+    parts = Path(target).parts
+    return len(parts) == 3 and parts[0] == ".." and parts[1] == store_path(out).name and "." in parts[2]
+
+
+def store_brands(stage: Path, out: Path, slugs: Iterable[str]) -> None:
+    """Move each brand site built in ``stage`` into the store beside ``out`` and link it from ``stage``.
+
+    The store is made, marked, on first use; a folder of that name legalsite did not write is refused.
+    Where links cannot be made (some filesystems), the site stays a folder in the tree.
+    """
+    store = store_path(out)
+    if store.is_dir() and any(store.iterdir()) and not (store / MARKER).is_file():
+        raise ForeignFolderError(f"{store} is not empty and has no {MARKER} marker file, so it was not written by "
+                                 "legalsite, which keeps the brand sites of "
+                                 f"{output_path(out).name}/ there; nothing was changed. Move that folder away.")
+    store.mkdir(exist_ok=True)
+    (store / ".gitignore").write_text("# Made by legalsite: the brand sites the folder beside it links to.\n*\n",
+                                      encoding="utf-8")
+    write_marker(store, note="Built by legalsite: the brand sites the folder beside it links to. Folders no "
+                 "published site links to are removed on the next build.")
+    for slug in slugs:
+        site = stage / slug
+        if site.is_symlink() or not site.is_dir():
+            continue
+        home = Path(tempfile.mkdtemp(prefix=f"{slug}.", dir=store))
+        os.chmod(home, 0o755)  # mkdtemp makes it private; a published site is meant to be read
+        os.rename(site, home)  # onto the empty folder: same filesystem, one step
+        try:
+            os.symlink(os.path.join("..", store.name, home.name), site, target_is_directory=True)
+        except OSError:
+            os.rename(home, site)
+
+
+def tidy_store(out: Path) -> None:
+    """Remove the store's brand folders that the published ``out`` no longer links to."""
+    out, store = output_path(out), store_path(out)
+    if not (store / MARKER).is_file():
+        return
+    linked = {Path(os.readlink(entry)).name for entry in out.iterdir() if entry.is_symlink()} \
+        if out.is_dir() else set()
+    for entry in store.iterdir():
+        if entry.is_dir() and not entry.is_symlink() and entry.name not in linked:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def carry_over_versions(stage: Path, out: Path, keep: list[str], rebuild: list[str], drop: list[str]) -> None:
@@ -221,15 +288,24 @@ _INDEX = """<!doctype html>
 """
 
 
-def publish(stage: Path, out: Path, keys: dict[str, str] | None = None, versions: dict[str, str] | None = None) -> None:
+def publish(stage: Path, out: Path, keys: dict[str, str] | None = None, versions: dict[str, str] | None = None,
+            sources: dict[str, str] | None = None) -> None:
     """Make the complete, validated ``stage`` the new ``out`` in one step; ``keys`` are the brands' input keys,
-    ``versions`` those of the version sites."""
+    ``versions`` those of the version sites, ``sources`` what each brand's sites were made from.
+
+    The brand sites built into ``stage`` move into the store first; the store's folders the new tree does not
+    link to are removed after the swap.
+    """
     kept = {slug: key for slug, key in sorted((keys or {}).items()) if (stage / slug).is_dir()}
+    store_brands(stage, out, kept)
     record = {"brands": kept}
     if versions:
         record["versions"] = {path: key for path, key in sorted(versions.items()) if (stage / path).is_dir()}
+    if sources:
+        record["sources"] = {slug: key for slug, key in sorted(sources.items()) if slug in kept}
     write_marker(stage, record)
     swap_in(stage, out)
+    tidy_store(out)
 
 
 def write_marker(folder: Path, record: dict | None = None, note: str = _MARKER_NOTE) -> None:
@@ -269,53 +345,3 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     at_fdcwd, rename_exchange = -100, 2
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-# --- signals: SIGTERM cleans up as Ctrl+C does --------------------------------------------------
-
-_deferred: list[BaseException] = []  # an interruption that arrived during an uninterrupted() section
-_depth = [0]
-
-
-@contextlib.contextmanager
-def orderly_signals() -> Iterator[None]:
-    """Within this block SIGTERM raises ``SystemExit(143)`` (128 + 15, the shell's code for "terminated") in
-    the main thread, as Ctrl+C raises KeyboardInterrupt, so every ``finally`` (temporary folders, worker
-    processes) runs; without it SIGTERM kills the process and leaves them behind. Both wait while an
-    ``uninterrupted()`` section runs. Does nothing outside the main thread, where Python cannot set handlers.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame) -> None:
-        exc = SystemExit(128 + signum) if signum == signal.SIGTERM else KeyboardInterrupt()
-        if _depth[0]:
-            _deferred.append(exc)
-        else:
-            raise exc
-
-    previous = {}
-    for signum, usual in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
-        if signal.getsignal(signum) in (usual, None) or getattr(signal.getsignal(signum), "legalsite", False):
-            interrupt.legalsite = True  # a nested block (a build inside serve) may take over
-            previous[signum] = signal.signal(signum, interrupt)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-@contextlib.contextmanager
-def uninterrupted() -> Iterator[None]:
-    """A section that SIGTERM/SIGINT (under ``orderly_signals``) do not cut short; they take effect after it."""
-    _depth[0] += 1
-    try:
-        yield
-    finally:
-        _depth[0] -= 1
-        if not _depth[0] and _deferred:
-            exc = _deferred.pop()
-            _deferred.clear()
-            raise exc

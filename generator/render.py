@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
+from .cache import compiled_templates
 from .errors import FactError, Finding
 from .model import Brand, Duration, Vendor, changed_pages, page_dates, safe_url
 from .project import read_template, shown_template
@@ -143,6 +144,7 @@ def environment(template_dirs: Path | list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=compiled_templates("pages"),
     )
     for unsafe in ("safe", "urlize", "format", "indent", "wordwrap", "xmlattr", "tojson"):
         env.filters.pop(unsafe, None)
@@ -234,21 +236,31 @@ def render_brand(env: jinja2.Environment, slug: str, brand: Brand, vendors: dict
     return out
 
 
-def render_project(project: Project) -> dict[str, dict[str, str] | FactError]:
+def render_project(project: Project, slugs: list[str] | None = None) -> dict[str, dict[str, str] | FactError]:
     """The pages of every brand in focus (or the FactError that stopped them), rendered once per loaded project.
 
-    The page rules of ``check`` and the build both read this, so a build renders each page once.
+    ``slugs``: these brands instead. The page rules of ``check`` and the build both read this, so a build
+    renders each page once; and pages
+    are kept in the project's cache by the brand's key, so an unchanged brand is not rendered again at all.
     """
     if project.rendered is None:
         project.rendered = {}
     env = None
-    for slug in project.focus or project.brands:
-        if slug not in project.rendered:
-            env = env or _environment_for(project)
-            try:
-                project.rendered[slug] = render_brand(env, slug, project.brands[slug], project.vendors)
-            except FactError as exc:
-                project.rendered[slug] = exc
+    for slug in slugs or project.focus or project.brands:
+        if slug in project.rendered:
+            continue
+        key = project.brand_key(slug)
+        kept = project.cache.get("pages", key)
+        if isinstance(kept, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in kept.items()) \
+                and list(kept) == pages_for(project.brands[slug]):
+            project.rendered[slug] = kept
+            continue
+        env = env or _environment_for(project)
+        try:
+            project.rendered[slug] = render_brand(env, slug, project.brands[slug], project.vendors)
+            project.cache.put("pages", key, project.rendered[slug])
+        except FactError as exc:
+            project.rendered[slug] = exc
     return project.rendered
 
 

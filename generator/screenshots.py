@@ -22,11 +22,11 @@ from .browser import (
 from .errors import UsageError
 from .publish import (
     check_replaceable,
-    orderly_signals,
     staging_dir,
     swap_in,
     write_marker,
 )
+from .signals import orderly_signals
 
 SCHEMES = ("light", "dark")
 HIDE_CONSENT = "[data-md-component=consent] { display: none !important; }"

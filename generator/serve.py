@@ -18,7 +18,7 @@ from mkdocs.livereload import LiveReloadServer
 from .build import build_project
 from .errors import LegalsiteError, UsageError
 from .project import load_project
-from .publish import orderly_signals
+from .signals import orderly_signals
 
 WATCHED = ("content", "templates", "mkdocs.yml")
 

@@ -87,6 +87,20 @@ def sample_settings(pdf: bool) -> str:
     return settings if pdf else settings.replace("\n  pdf: true\n", "\n  pdf: false\n")
 
 
+def files_in(folder: Path, *, folders: bool = False) -> dict[str, bytes | None]:
+    """Every file's bytes by its path under ``folder``, following links as a web server does (a published site
+    links each brand's folder); ``folders``: every folder too, as None."""
+    found: dict[str, bytes | None] = {}
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        dirs.sort()
+        here = Path(top)
+        if folders and here != Path(folder):
+            found[str(here.relative_to(folder))] = None
+        for name in sorted(names):
+            found[str((here / name).relative_to(folder))] = (here / name).read_bytes()
+    return dict(sorted(found.items()))
+
+
 def replace_text(path: Path | str, old: str, new: str) -> str:
     """Replace the first occurrence of ``old`` in the file with ``new``; fail the test if ``old`` is not there.
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_FILES, break_engine, need_program
+from conftest import ENGINE_FILES, break_engine, files_in, need_program
 
 from legalsite.build import build
 from legalsite.errors import BuildError, FactError
@@ -20,7 +20,7 @@ from legalsite.publish import MARKER
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return files_in(folder)
 
 
 def test_two_builds_in_different_folders_and_seconds_are_byte_identical(project: Path, tmp_path_factory,

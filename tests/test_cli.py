@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import break_engine
+from conftest import break_engine, files_in
 
 from legalsite.checks import RULES
 from legalsite.cli import cli
@@ -27,7 +27,7 @@ def run(project: Path, *args: str):
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:
     """Every file's bytes and every folder (None), by path relative to ``folder``."""
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in folder.rglob("*")}
+    return files_in(folder, folders=True)
 
 
 def leftovers(project: Path) -> list[str]:

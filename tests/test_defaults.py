@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import files_in
 
 from legalsite.build import build
 from legalsite.cli import cli
@@ -25,7 +26,7 @@ def run(root: Path, *args: str):
 
 
 def pages(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+    return {name: data for name, data in files_in(site).items() if name.endswith(".html")}
 
 
 # --- templates --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 import pytest
 from click.testing import CliRunner
-from conftest import own_template
+from conftest import files_in, own_template
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +26,7 @@ from legalsite.project import load_project
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return files_in(folder)
 
 
 def run(project: Path, *args: str):

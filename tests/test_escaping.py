@@ -38,7 +38,7 @@ from xml.etree import ElementTree
 import markdown
 import pytest
 import yaml
-from conftest import REPO, sample_settings
+from conftest import REPO, files_in, sample_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
@@ -375,9 +375,9 @@ def test_rendered_pages_gain_no_markup(base, data):
 # --- property 2: the whole build ------------------------------------------------------------------------
 
 def _outputs(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()
-            and p.suffix in (".html", ".xml", ".json", ".svg", ".css") and "assets/javascripts" not in str(p)
-            and "assets/stylesheets/main" not in str(p) and "assets/stylesheets/palette" not in str(p)}
+    return {p: data for p, data in files_in(site).items() if Path(p).suffix in (".html", ".xml", ".json", ".svg", ".css")
+            and "assets/javascripts" not in p and "assets/stylesheets/main" not in p
+            and "assets/stylesheets/palette" not in p}
 
 
 def _check_outputs(outputs: dict[str, bytes], base_outputs: dict[str, bytes], allowed: set[str]) -> None:

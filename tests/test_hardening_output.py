@@ -27,6 +27,7 @@ from legalsite.project import load_project
 from legalsite.publish import MARKER
 
 REPO = Path(__file__).resolve().parents[1]
+KEPT = (".site-brands", ".legalsite-cache")  # the published brand sites and the cache: made on purpose
 SEEDS = {"linkrapi": ("LinkrAPI", "Linkr"), "journeyapi": ("JourneyAPI", "Journey"), "idclinks": ("idclinks", "idc")}
 WAIT = 20  # seconds: the longest any step of a signal test may take
 
@@ -168,7 +169,7 @@ def test_screenshots_mark_their_folder_and_replace_only_it(nested: Path, tmp_pat
                                 capture_output=True, text=True, timeout=120, check=False)
         assert result.returncode == 0, result.stderr
         assert sorted(p.name for p in out.iterdir()) == [MARKER, "linkrapi"]
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.name not in KEPT] == []
 
 
 # --- 2. the published tree follows the facts -------------------------------------------------------------------
@@ -242,8 +243,8 @@ def test_a_symlinked_output_stays_a_link_and_is_never_missing(project: Path, edi
     assert misses == [] and reads[0] > 0
     assert site.is_symlink() and os.readlink(site) == "releases/current-build"
     assert "privacy@linkrapi.com" in page.read_text(encoding="utf-8")
-    assert sorted(p.name for p in releases.iterdir()) == ["current-build"]  # no staging or old tree left
-    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+    assert sorted(p.name for p in releases.iterdir()) == [".current-build-brands", "current-build"]  # no staging left
+    assert [p.name for p in project.iterdir() if p.name.startswith(".") and p.name not in KEPT] == []
 
 
 def test_a_dangling_link_gets_its_target_and_a_foreign_target_is_refused(project: Path):
@@ -345,7 +346,7 @@ def test_a_signal_during_build_leaves_the_old_site_and_nothing_else(big: Path, t
     assert wait_for(lambda: not [w for w in workers if proc_parent(w) is not None], "the workers to end", 5)
     assert living(parent=process.pid) == [] and living(mentioning=str(big)) == []
     assert snapshot(site) == before
-    assert [p.name for p in big.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in big.iterdir() if p.name.startswith(".") and p.name not in KEPT] == []
     assert legalsite_temp(tmp) == []
 
 
@@ -406,4 +407,4 @@ def test_a_killed_worker_fails_the_build_and_publishes_nothing(project: Path, mo
     assert "a build worker process stopped abruptly" in result.stderr and "killed by SIGKILL" in result.stderr
     assert "Nothing was published." in result.stderr and "internal error" not in result.output
     assert snapshot(site) == before
-    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in project.iterdir() if p.name.startswith(".") and p.name not in KEPT] == []

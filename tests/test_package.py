@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import files_in
 
 from legalsite import __version__
 from legalsite.model import Brand
@@ -111,7 +112,7 @@ def test_the_sample_project_builds_from_the_wheel_as_it_does_from_the_checkout(i
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return files_in(folder)
 
 
 def _fill_required(path: Path, facts: dict[str, str]) -> None:

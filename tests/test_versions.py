@@ -124,7 +124,7 @@ def test_a_pending_change_is_announced_on_the_current_page_and_in_the_feed(repo,
     assert "This policy changes on January 2, 2027" in text_of(site / "privacy" / "index.html")
     link = re.search(r'<a href="([^"]+)">Read the new version</a>', page)
     assert link and (site / "privacy" / link[1] / "index.html").resolve() == \
-        (site / "versions" / "2027-01-02" / "privacy" / "index.html")
+        (site / "versions" / "2027-01-02" / "privacy" / "index.html").resolve()
     upcoming = text_of(site / "versions" / "2027-01-02" / "privacy" / "index.html")
     assert "Upcoming version: takes effect on January 2, 2027" in upcoming
     feed = (site / "changes.xml").read_text(encoding="utf-8")
@@ -293,7 +293,7 @@ def test_every_page_of_every_version_has_its_pdf_and_a_rebuild_keeps_them(repo, 
     # The current page links the PDF kept with its version.
     link = re.search(r'href="([^"]+\.pdf)"', (site / "privacy" / "index.html").read_text(encoding="utf-8"))
     assert link and (site / "privacy" / link[1]).resolve() == \
-        site / "versions" / ids()[2] / "privacy" / f"{SLUG}-privacy-{ids()[2]}.pdf"
+        (site / "versions" / ids()[2] / "privacy" / f"{SLUG}-privacy-{ids()[2]}.pdf").resolve()
     assert result.pdfs > 0
     before = {p: p.stat().st_ino for p in site.rglob("*.pdf")}
     again = build_on(repo, BEFORE, monkeypatch, pdf=True)

@@ -29,6 +29,7 @@ from ..archive import (
     versions_page,
     what_changed_page,
 )
+from ..cache import digest
 from ..config import brand_config, logo_name
 from ..diff import diff_projects
 from ..errors import BuildError, FactError
@@ -146,6 +147,17 @@ class Sites:
                                              f"{site_url}security/" if site_url and "security" in pages else None,
                                              (self.base.get("theme") or {}).get("language", "en"))
         return inputs
+
+    def source_key(self, slug: str, engine: str) -> str:
+        """A digest of everything the brand's sites (current and versions) are made from, worked out without
+        rendering or building anything: if it is the one recorded for the published site, the brand is kept as
+        it is and not even its inputs are made again."""
+        history = self.history
+        revs = [v.rev for v in history.versions[slug]]
+        return digest("sites", self.project.brand_key(slug), self.tools, engine,
+                      json.dumps(self.base, sort_keys=True, default=str), str(self.pdf),
+                      repr(history.versions[slug]), repr([history.source.get(rev, "") for rev in revs]),
+                      os.environ.get("SOURCE_DATE_EPOCH", ""))
 
     def version_keys(self, slug: str) -> dict[str, str]:
         """Each dated version's site path → its key. A version from git is keyed by its commit's trees, so an

@@ -2,7 +2,10 @@
 
 A rule is one function, registered with ``@rule``: it receives the Project
 and yields Findings. ``legalsite check`` and ``legalsite build`` run them all
-before anything is written. The rules live by subject in this package:
+before anything is written. A rule is about one brand at a time (``brands_of``), so its findings for a
+brand are kept in the project's cache by that brand's key and worked out again only when the brand's file
+or what all brands share changes; a rule about the project as a whole (``scope="project"``) runs once.
+The rules live by subject in this package:
 references, gaps, dates, values, pages, coherence (a page that holds together, each thing
 stated once) and wellknown (the files published for machines, such as security.txt); adding one
 means writing one function.
@@ -10,10 +13,13 @@ means writing one function.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from ..errors import Finding
+from ..cache import digest
+from ..config import tool_versions
+from ..errors import Finding, in_order
 from ..load import Document
 from ..model import Brand
 from ..project import Project
@@ -27,16 +33,23 @@ class Rule:
     description: str
     run: Callable[[Project], Iterable[Finding]]
     renders: bool = False  # reads rendered pages, so it runs only once the facts hold together
+    # "brand": reports on the brands in focus only, reading nothing of other brands but what Project.shared_key
+    # covers. "project": reports on the project as a whole, whatever the focus.
+    scope: str = "brand"
 
 
 RULES: dict[str, Rule] = {}
+PARTS: list[Rule] = []  # every function of every rule, in order: a rule may have one part per scope
 
 
-def rule(id: str, severity: str, description: str, *, renders: bool = False):
-    """Register a rule: ``@rule("vendor-unknown", "error", "Every vendor a brand names exists.")``."""
+def rule(id: str, severity: str, description: str = "", *, renders: bool = False, scope: str = "brand"):
+    """Register a rule: ``@rule("vendor-unknown", "error", "Every vendor a brand names exists.")``; registering
+    an id again adds a part to that rule (its description is the first part's)."""
 
     def register(func: Callable[[Project], Iterable[Finding]]):
-        RULES[id] = Rule(id, severity, description, func, renders)
+        part = Rule(id, severity, description or RULES[id].description, func, renders, scope)
+        RULES.setdefault(id, part)
+        PARTS.append(part)
         return func
 
     return register
@@ -49,20 +62,58 @@ def run_checks(project: Project, *, accepted: list[Finding] | None = None) -> li
     a page cannot be rendered from a reference to a vendor that does not exist.
     Findings an acceptance covers are left out, or put in ``accepted`` when a list is given.
     """
-    findings: list[Finding] = []
-    for r in RULES.values():
-        if not r.renders:
-            findings.extend(r.run(project))
+    day = today().isoformat()
+    findings = _project_findings(project, day)
+    kept = {slug: _kept(project, slug, day) for slug in project.focus or project.brands}
+    for slug, entry in kept.items():
+        if entry["facts"] is None:
+            entry["facts"] = _run(project, slug, renders=False)
+        findings += entry["facts"]
     # An accepted error (no contact address, say) does not stop the pages from being rendered and checked.
-    rendered = not any(f.is_error for f in acceptances.apply(project, findings, judge_unused=False)[0])
-    if rendered:
-        for r in RULES.values():
-            if r.renders:
-                findings.extend(r.run(project))
-    kept, covered = acceptances.apply(project, sorted(set(findings)), judge_unused=rendered)
+    rendered = not any(f.is_error for f in acceptances.apply(project, findings, judge_unused=False, ordered=False)[0])
+    for slug, entry in kept.items():
+        if rendered and entry["pages"] is None:
+            entry["pages"] = _run(project, slug, renders=True)
+        findings += entry["pages"] or []
+        if entry.pop("new"):
+            project.cache.put("findings", entry.pop("key"), {k: v and [f.row() for f in v] for k, v in entry.items()})
+    kept_findings, covered = acceptances.apply(project, list(set(findings)), judge_unused=rendered)
     if accepted is not None:
         accepted.extend(covered)
-    return kept
+    return kept_findings
+
+
+def _kept(project: Project, slug: str, day: str) -> dict:
+    """A brand's findings as kept for its key (facts rules, page rules; None where not worked out yet)."""
+    key = digest("findings", project.brand_key(slug), day)
+    entry = project.cache.get("findings", key)
+    try:
+        found = {part: None if entry[part] is None else [Finding(*row) for row in entry[part]]
+                 for part in ("facts", "pages")}
+        return {**found, "key": key, "new": found["pages"] is None}
+    except (TypeError, KeyError, ValueError):  # none kept, or not findings
+        return {"facts": None, "pages": None, "key": key, "new": True}
+
+
+def _run(project: Project, slug: str, *, renders: bool) -> list[Finding]:
+    """The findings of the rules about one brand at a time, for ``slug``."""
+    focus, project.focus = project.focus, [slug]
+    try:
+        return in_order({f for r in PARTS if r.scope == "brand" and r.renders == renders for f in r.run(project)})
+    finally:
+        project.focus = focus
+
+
+def _project_findings(project: Project, day: str) -> list[Finding]:
+    """The findings of the rules about the project as a whole, kept by what every brand shares."""
+    key = digest("project findings", project.shared_key(), day, project.engine or "", os.environ.get("LEGALSITE_ENGINE", ""),
+                 tool_versions())
+    try:
+        return [Finding(*row) for row in project.cache.get("findings", key)]
+    except (TypeError, ValueError):
+        findings = in_order({f for r in PARTS if r.scope == "project" for f in r.run(project)})
+        project.cache.put("findings", key, [f.row() for f in findings])
+        return findings
 
 
 def rules_report() -> list[dict]:
@@ -77,4 +128,5 @@ def brands_of(project: Project) -> Iterator[tuple[str, Brand, Document]]:
 
 
 # Importing the modules registers their rules, in the order --list-rules shows them.
-from . import acceptances, dates, files, gaps, pages, coherence, references, values, law, wellknown  # noqa: F401, I001 (in --list-rules order)
+from . import acceptances, coherence, dates, files, gaps, law, pages, references, values, wellknown  # noqa: F401 (in --list-rules order)
+from .dates import today

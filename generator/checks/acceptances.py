@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..errors import Finding
+from ..errors import Finding, in_order
 from ..load import Document
 from ..project import Project
 from . import RULES, rule
@@ -39,20 +39,25 @@ def _sources(project: Project) -> Iterator[tuple[Document, tuple, list]]:
         yield project.documents["vendors"], ("accepted_gaps",), project.vendor_gaps
 
 
-def apply(project: Project, findings: list[Finding], *, judge_unused: bool = True) -> tuple[list[Finding], list[Finding]]:
+def apply(project: Project, findings: list[Finding], *, judge_unused: bool = True,
+          ordered: bool = True) -> tuple[list[Finding], list[Finding]]:
     """(the findings still to report, the findings accepted); adds a finding for each expired or unused entry.
 
     ``judge_unused`` is False while some rules have not run (the page rules wait for the facts to hold):
-    an entry may then match a finding still to come.
+    an entry may then match a finding still to come. ``ordered=False``: in no particular order.
     """
     now = today()
     accepted: set[Finding] = set()
     extra: list[Finding] = []
+    # (file, rule) → fact → its findings: one pass over the findings, however many brands there are
+    by_place: dict[tuple[str, str], dict[str, list[Finding]]] = {}
+    for f in findings:
+        by_place.setdefault((f.path, f.rule), {}).setdefault(f.fact, []).append(f)
     for doc, loc, entries in _sources(project):
         for i, entry in enumerate(entries):
+            facts = by_place.get((doc.path, entry.rule), {})
             for j, fact in enumerate(entry.facts):
-                matched = [f for f in findings
-                           if f.path == doc.path and f.rule == entry.rule and covers(fact, f.fact)]
+                matched = [f for name, found in facts.items() if covers(fact, name) for f in found]
                 if matched and entry.until < now:
                     extra.append(doc.finding(loc + (i, "until"), f"the acceptance of '{fact}' ({entry.rule}) ended on "
                                              f"{entry.until.isoformat()}, so the gap counts again: state the fact, or "
@@ -67,7 +72,9 @@ def apply(project: Project, findings: list[Finding], *, judge_unused: bool = Tru
                                              "Remove it (the gap is closed), or correct the rule or the fact.",
                                              rule="accepted-gap-unused", severity="warning"))
     kept = [f for f in findings if f not in accepted]
-    return sorted(set(kept + extra)), sorted(accepted)
+    if not ordered:
+        return kept + extra, list(accepted)
+    return in_order(set(kept + extra)), in_order(accepted)
 
 
 def accepted_by(project: Project, finding: Finding):

@@ -30,13 +30,13 @@ def editor_schema(project: Project) -> Iterator[Finding]:
                           "check this file against old facts; run 'legalsite schema' and commit the result.")
 
 
-@rule("mkdocs-config", "error", "mkdocs.yml holds settings MkDocs accepts, in the shapes legalsite builds on.")
+@rule("mkdocs-config", "error", "mkdocs.yml holds settings MkDocs accepts, in the shapes legalsite builds on.", scope="project")
 def mkdocs_config(project: Project) -> Iterator[Finding]:
     _, findings = mkdocs_settings(project)
     yield from findings
 
 
-@rule("brand-none", "error", "A project has at least one brand to publish.")
+@rule("brand-none", "error", "A project has at least one brand to publish.", scope="project")
 def brand_none(project: Project) -> Iterator[Finding]:
     if not project.brands:
         yield Finding("content/brands", 1, 1, "error", "brand-none",

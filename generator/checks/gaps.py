@@ -18,6 +18,11 @@ from . import brands_of, rule
 def fact_gap(project: Project) -> Iterator[Finding]:
     for _slug, brand, doc in brands_of(project):
         yield from brand_gaps(doc, Brand, brand)
+
+
+@rule("fact-gap", "warning", scope="project")
+def vendor_gaps(project: Project) -> Iterator[Finding]:
+    """The vendors' part: a vendor some brand lists misses a fact its security page would show."""
     doc = project.documents.get("vendors")  # none in a project with no vendors yet, so nothing to report
     listed = {use.vendor for brand in project.brands.values() for use in brand.sharing.vendors}
     for i, (vid, vendor) in enumerate(project.vendors.items()):

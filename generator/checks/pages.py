@@ -25,7 +25,7 @@ _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
 
 @rule("template-literal-fact", "error",
-      "Templates hold wording only: no periods of time, ages, emails, domains, brand or vendor names.")
+      "Templates hold wording only: no periods of time, ages, emails, domains, brand or vendor names.", scope="project")
 def template_literal_fact(project: Project) -> Iterator[Finding]:
     names = [v.name for v in project.vendors.values()] + [b.name for b in project.brands.values()]
     patterns = _TEMPLATE_FACTS + [(re.compile(rf"(?<![\w-]){re.escape(n)}(?![\w-])"), f"the name '{n}'") for n in names]
@@ -140,18 +140,9 @@ def page_fact_missing(project: Project) -> Iterator[Finding]:
 @rule("page-foreign-fact", "error", "No page shows another brand's name, domain or email, or a vendor it does not use.",
       renders=True)
 def page_foreign_fact(project: Project) -> Iterator[Finding]:
-    # Every name that belongs to someone, in one pattern: each page is scanned once, however many brands there are.
-    owners: dict[str, list[tuple[str, str, str]]] = {}  # casefolded word → (kind, owner id, what it is)
-    for vid, vendor in project.vendors.items():
-        owners.setdefault(vendor.name.casefold(), []).append(("vendor", vid, f"the vendor {vendor.name}"))
-    for other_slug, other in project.brands.items():
-        for word, kind in ((other.name, "name"), (other.domain, "domain"), (other.contact.email, "email")):
-            if word:
-                owners.setdefault(word.casefold(), []).append(("brand", other_slug, f"{other.name}'s {kind}"))
+    owners, pattern = project.once("owners", lambda: _owners(project))
     if not owners:
         return
-    words = sorted(owners, key=len, reverse=True)  # the longest first: a domain before the name inside it
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, words)) + r")(?![\w-])")
     for slug, brand, doc, pages in _rendered(project):
         if isinstance(pages, FactError):
             continue  # reported once, by page-fact-missing
@@ -166,6 +157,19 @@ def page_foreign_fact(project: Project) -> Iterator[Finding]:
                                     if word in shown.casefold()), ())
                         yield doc.finding(loc, f"{brand.name}'s {page} page mentions {what}; remove it from "
                                           f"{brand.name}'s facts.", rule="page-foreign-fact")
+
+
+def _owners(project: Project) -> tuple[dict, re.Pattern | None]:
+    """Every name that belongs to someone, in one pattern: each page is scanned once, however many brands there are."""
+    owners: dict[str, list[tuple[str, str, str]]] = {}  # casefolded word → (kind, owner id, what it is)
+    for vid, vendor in project.vendors.items():
+        owners.setdefault(vendor.name.casefold(), []).append(("vendor", vid, f"the vendor {vendor.name}"))
+    for other_slug, other in project.brands.items():
+        for word, kind in ((other.name, "name"), (other.domain, "domain"), (other.contact.email, "email")):
+            if word:
+                owners.setdefault(word.casefold(), []).append(("brand", other_slug, f"{other.name}'s {kind}"))
+    words = sorted(owners, key=len, reverse=True)  # the longest first: a domain before the name inside it
+    return owners, re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, words)) + r")(?![\w-])") if owners else None
 
 
 def _rendered(project: Project) -> list[tuple]:

@@ -82,7 +82,7 @@ def cookie_provider_unknown(project: Project) -> Iterator[Finding]:
                                       f"{', '.join(allowed)}.", rule="cookie-provider-unknown")
 
 
-@rule("vendor-unused", "warning", "Every vendor in the registry is used by at least one brand.")
+@rule("vendor-unused", "warning", "Every vendor in the registry is used by at least one brand.", scope="project")
 def vendor_unused(project: Project) -> Iterator[Finding]:
     used = {u.vendor for b in project.brands.values() for u in b.sharing.vendors}
     used |= {v for b in project.brands.values() for g in b.sharing.groups for v in g.includes}

@@ -53,7 +53,7 @@ def age_jurisdiction(project: Project) -> Iterator[Finding]:
                                   f"'local_minimum_age: {high}' or raise minimum_age.", rule="age-jurisdiction")
 
 
-@rule("shared-fact-mismatch", "error", "Facts brands declare as shared (parent company, DPO) are identical in every brand.")
+@rule("shared-fact-mismatch", "error", "Facts brands declare as shared (parent company, DPO) are identical in every brand.", scope="project")
 def shared_fact_mismatch(project: Project) -> Iterator[Finding]:
     for name in SharedFacts.model_fields:
         stated = {slug: getattr(b.shared, name) for slug, b in project.brands.items() if getattr(b.shared, name)}

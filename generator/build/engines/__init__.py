@@ -1,7 +1,7 @@
 """The engines that turn one site's inputs into a site folder: MkDocs with Material, or Zensical.
 
-An engine is a module with ``versions()`` (what its output depends on, for the cache key) and
-``build_site(slug, inputs, work, site)``, which builds into ``site`` or raises BuildError. Everything
+An engine is a module with ``build_site(slug, inputs, work, site)``, which builds into ``site`` or raises
+BuildError; ``DISTRIBUTIONS`` names the packages its output depends on, for the cache key. Everything
 before (load, check, render, inputs) and after (PDFs, validation, publish) is the same for both.
 """
 
@@ -18,6 +18,8 @@ from ...errors import UsageError
 
 # What each engine needs besides legalsite's own dependencies, and how to install it.
 _INSTALL = {"zensical": "pip install 'legalsite[zensical]'"}
+# The packages whose versions each engine's output depends on (read without importing them).
+DISTRIBUTIONS = {"mkdocs": ("mkdocs", "mkdocs-material"), "zensical": ("zensical",)}
 
 
 def engine(name: str) -> ModuleType:
@@ -42,5 +44,15 @@ def _theme_digest() -> str:
 
 
 def tools(name: str) -> str:
-    """legalsite's version, the engine's versions and legalsite's theme files: part of every cache key."""
-    return f"legalsite {__version__}; {engine(name).versions()}; theme {_theme_digest()}"
+    """legalsite's version, the engine's versions and legalsite's theme files: part of every cache key.
+
+    Read from the installed packages' metadata: a build with nothing to build never imports the engine.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        versions = "; ".join(f"{package} {version(package)}" for package in DISTRIBUTIONS[name])
+    except (KeyError, PackageNotFoundError):
+        engine(name)  # says which engine is unknown or how to install it
+        raise
+    return f"legalsite {__version__}; {versions}; theme {_theme_digest()}"

@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import mkdocs
 import yaml
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -17,13 +15,10 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.structure.files import File, Files
 from mkdocs.theme import Theme
 
+from ...cache import compiled_templates
 from ...config import mkdocs_log
 from ...errors import BuildError
 from ..inputs import SiteInputs, write_files
-
-
-def versions() -> str:
-    return f"mkdocs {mkdocs.__version__}; material {version('mkdocs-material')}"
 
 
 def build_site(slug: str, inputs: SiteInputs, work: Path, site: Path) -> None:
@@ -65,6 +60,7 @@ def build_with_shared_theme(config) -> None:
         key = (tuple(theme.dirs), str(theme.locale))
         if key not in _theme_envs:
             _theme_envs[key] = get_env(theme)
+            _theme_envs[key].bytecode_cache = compiled_templates("mkdocs theme")  # templates compiled once per machine
         return _theme_envs[key]
 
     def shared_files(files: Files, env, config) -> None:

@@ -15,15 +15,10 @@ import shutil
 from pathlib import Path
 
 import yaml
-import zensical
 
 from ...config import zensical_build
 from ...errors import BuildError
 from ..inputs import SiteInputs, write_files
-
-
-def versions() -> str:
-    return f"zensical {zensical.version()}"
 
 
 def build_site(slug: str, inputs: SiteInputs, work: Path, site: Path) -> None:
