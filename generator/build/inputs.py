@@ -77,6 +77,7 @@ class Sites:
     def __init__(self, project: Project, history: History, base: dict, stack: contextlib.ExitStack, pdf: bool,
                  tools: str = ""):
         self.project, self.history, self.base, self.stack, self.pdf = project, history, base, stack, pdf
+        self.base_json = json.dumps(base, sort_keys=True)  # in every key: written out once
         self.tools = tools  # engines.tools(engine): in every key
         self.states: dict[str | None, Project] = {None: project}
         self.current_pages: dict[str, list[str]] = {}
@@ -155,7 +156,7 @@ class Sites:
         history = self.history
         revs = [v.rev for v in history.versions[slug]]
         return digest("sites", self.project.brand_key(slug), self.tools, engine,
-                      json.dumps(self.base, sort_keys=True, default=str), str(self.pdf),
+                      self.base_json, str(self.pdf),
                       repr(history.versions[slug]), repr([history.source.get(rev, "") for rev in revs]),
                       os.environ.get("SOURCE_DATE_EPOCH", ""))
 
@@ -173,7 +174,7 @@ class Sites:
             for part in (self.history.source.get(version.rev, version.rev), slug, version.status, version.id,
                          previous and previous.id, previous and self.history.source.get(previous.rev or ""),
                          following and following.id, following and following.dated_by, version.dated_by,
-                         json.dumps(self.base, sort_keys=True), self.pdf,
+                         self.base_json, self.pdf,
                          json.dumps(version.summaries), json.dumps(self.current_pages.get(slug))):
                 digest.update(b"\0" + str(part).encode())
             keys[path] = digest.hexdigest()

@@ -31,6 +31,11 @@ def covers(accepted: str, fact: str) -> bool:
     return bool(fact) and (fact == accepted or fact.startswith((accepted + ".", accepted + "[")))
 
 
+def _covering(fact: str) -> list[str]:
+    """Every accepted fact path that ``covers`` this one: itself and each path above it."""
+    return [fact[:i] for i, c in enumerate(fact) if c in ".["] + [fact] if fact else []
+
+
 def _sources(project: Project) -> Iterator[tuple[Document, tuple, list]]:
     """(document, location of its accepted_gaps, the entries) for each file that may accept gaps."""
     for slug in project.focus or project.brands:
@@ -49,15 +54,15 @@ def apply(project: Project, findings: list[Finding], *, judge_unused: bool = Tru
     now = today()
     accepted: set[Finding] = set()
     extra: list[Finding] = []
-    # (file, rule) → fact → its findings: one pass over the findings, however many brands there are
-    by_place: dict[tuple[str, str], dict[str, list[Finding]]] = {}
+    # (file, rule, each fact path that covers it) → findings: one pass over the findings, one lookup per entry
+    covered_by: dict[tuple[str, str, str], list[Finding]] = {}
     for f in findings:
-        by_place.setdefault((f.path, f.rule), {}).setdefault(f.fact, []).append(f)
+        for prefix in _covering(f.fact):
+            covered_by.setdefault((f.path, f.rule, prefix), []).append(f)
     for doc, loc, entries in _sources(project):
         for i, entry in enumerate(entries):
-            facts = by_place.get((doc.path, entry.rule), {})
             for j, fact in enumerate(entry.facts):
-                matched = [f for name, found in facts.items() if covers(fact, name) for f in found]
+                matched = covered_by.get((doc.path, entry.rule, fact), [])
                 if matched and entry.until < now:
                     extra.append(doc.finding(loc + (i, "until"), f"the acceptance of '{fact}' ({entry.rule}) ended on "
                                              f"{entry.until.isoformat()}, so the gap counts again: state the fact, or "
