@@ -123,7 +123,8 @@ def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool,
                 and s in published and (Path(out) / s / "index.html").is_file()]
         fresh = [s for s in selected if s not in same]
 
-        # Every page of every other brand is rendered (or taken from the cache) before anything is written.
+        # Every page of every brand that may have changed is rendered (or taken from the cache) before anything
+        # is written.
         rendered = {slug: render_project(project, fresh)[slug] for slug in fresh}
         problems = [f for pages in rendered.values() if isinstance(pages, FactError) for f in pages.findings]
         if problems:
