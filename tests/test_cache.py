@@ -6,6 +6,7 @@ build that had no cache, no published site and no parts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -57,10 +58,9 @@ def test_every_kind_of_entry_is_kept_and_a_second_run_reads_them(project):
     again = run(project, "check")
     assert again.stdout == first.stdout
     # A check that found everything kept imports neither MkDocs nor Material: nothing to try.
-    probe = subprocess.run([sys.executable, "-c", "import sys; from legalsite.cli import main; sys.argv = "
-                            f"['legalsite', '-C', {str(project)!r}, 'check']\ntry:\n    main()\nexcept SystemExit:\n"
-                            "    pass\nprint(sorted(m for m in ('mkdocs', 'material', 'markdown') if m in sys.modules))"],
-                           capture_output=True, text=True, timeout=120, check=False)
+    script = (f"import sys\nfrom legalsite.cli import main\nmain(['-C', {str(project)!r}, 'check'])\n"
+              "print(sorted(m for m in ('mkdocs', 'material', 'markdown') if m in sys.modules))")
+    probe = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert probe.stdout.strip().splitlines()[-1] == "[]", probe.stderr
 
 
@@ -77,7 +77,7 @@ def test_corrupt_and_foreign_entries_are_ignored_and_made_again(project, tmp_pat
         damaged = [data[: len(data) // 2], data[:-3] + bytes([data[-3] ^ 1]) + data[-2:],
                    kept[(i + 1) % len(kept)].read_bytes(),
                    header.replace(json.loads(header)["digest"].encode(),
-                                  __import__("hashlib").sha256(b'[["x"]]').hexdigest().encode()) + b'\n[["x"]]',
+                                  hashlib.sha256(b'[["x"]]').hexdigest().encode()) + b'\n[["x"]]',
                    b""][i % 5]
         path.write_bytes(damaged)
     shutil.rmtree(project / "site")
@@ -89,7 +89,7 @@ def test_corrupt_and_foreign_entries_are_ignored_and_made_again(project, tmp_pat
     again = {p: p.read_bytes() for p in entries(project)}
     for path in kept:
         header, _, body = again[path].partition(b"\n")
-        assert json.loads(header)["digest"] == __import__("hashlib").sha256(body).hexdigest()
+        assert json.loads(header)["digest"] == hashlib.sha256(body).hexdigest()
 
 
 def test_deleting_the_cache_changes_nothing_in_the_output(project, tmp_path, edit):
