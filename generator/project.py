@@ -6,9 +6,12 @@ lists every problem in every file.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
+import json
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from .cache import Cache, digest, project_cache
 from .errors import FactError, Finding, UsageError
 from .load import Document, from_kept, kept, load_bytes, read_bounded
-from .model import Brand, Vendor, VendorRegistry, model_of, name_fact
+from .model import AcceptedGap, Brand, Vendor, VendorRegistry, model_of, name_fact
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -28,13 +31,55 @@ DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 SKELETON = Path(__file__).parent / "skeleton"  # what 'legalsite init' writes into a new project
 
 
+class Brands(Mapping):
+    """slug → a brand's facts, in slug order. Facts kept from an earlier run are validated when first read: a
+    run that needs only what the cache holds about a brand (its findings, its pages, its summary) never
+    validates it, so a thousand unchanged brands cost little."""
+
+    def __init__(self) -> None:
+        self._facts: dict[str, Brand] = {}
+        self._later: dict[str, Callable[[], Brand]] = {}
+        self._order: list[str] = []
+
+    def add(self, slug: str, facts: Brand | Callable[[], Brand]) -> None:
+        (self._facts if isinstance(facts, Brand) else self._later)[slug] = facts  # type: ignore[index]
+        self._order.append(slug)
+
+    def validated(self, slug: str) -> bool:
+        return slug in self._facts
+
+    def __getitem__(self, slug: str) -> Brand:
+        if slug not in self._facts:
+            self._facts[slug] = self._later.pop(slug)()  # KeyError for a brand that is not there
+        return self._facts[slug]
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._facts or slug in self._later
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+def summary(brand: Brand) -> dict:
+    """What is read of a brand beyond its own pages and findings: what other brands' rules read of it (name,
+    domain, email, shared facts, the vendors it uses), and the gaps it accepts. Kept with its parsed facts."""
+    used = sorted({u.vendor for u in brand.sharing.vendors} | set(brand.sharing.also_named)
+                  | {v for g in brand.sharing.groups for v in g.includes})
+    return {"name": brand.name, "domain": brand.domain or "", "email": brand.contact.email or "",
+            "shared": brand.shared.model_dump(mode="json"), "used": used,
+            "gaps": [gap.model_dump(mode="json") for gap in brand.accepted_gaps]}
+
+
 @dataclass
 class Project:
     """The facts of every brand, with the documents they came from."""
 
     root: Path
     vendors: dict[str, Vendor]
-    brands: dict[str, Brand]  # slug → facts, in slug order
+    brands: Mapping[str, Brand]  # slug → facts, in slug order (Brands, or a plain dict)
     documents: dict[str, Document] = field(default_factory=dict)  # "vendors" or a slug → its document
     # slug → its rendered pages (or the FactError that stopped them); filled by render.render_project
     rendered: dict | None = field(default=None, repr=False, compare=False)
@@ -47,6 +92,31 @@ class Project:
     # Where the stages keep what they worked out, by the bytes it came from (cache.py).
     cache: Cache = field(default_factory=lambda: Cache(None), repr=False, compare=False)
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # slug → summary(brand), as kept with its parsed facts (so an unchanged brand need not be validated)
+    summaries: dict[str, dict] = field(default_factory=dict, repr=False, compare=False)
+
+    def summary(self, slug: str) -> dict:
+        """``summary()`` of a brand: the kept one, or worked out from its facts."""
+        if slug not in self.summaries:
+            self.summaries[slug] = summary(self.brands[slug])
+        return self.summaries[slug]
+
+    def accepted_gaps(self, slug: str) -> list:
+        """The gaps a brand accepts, without validating the rest of its facts when they are kept."""
+        if isinstance(self.brands, Brands) and not self.brands.validated(slug):
+            return self.once(f"gaps {slug}", lambda: self._kept_gaps(slug))
+        return self.brands[slug].accepted_gaps
+
+    def _kept_gaps(self, slug: str) -> list:
+        # Written from validated facts (summary()), so built without validating them again; anything else
+        # there sends us to the facts themselves.
+        try:
+            return [AcceptedGap.model_construct(rule=str(gap["rule"]), facts=[str(f) for f in gap["facts"]],
+                                                reason=str(gap["reason"]), accepted_by=str(gap["accepted_by"]),
+                                                until=dt.date.fromisoformat(gap["until"]))
+                    for gap in self.summary(slug)["gaps"]]
+        except (KeyError, TypeError, ValueError):
+            return self.brands[slug].accepted_gaps
 
     def once(self, name: str, make):
         """``make()``, worked out once per loaded project (rules run brand by brand share it)."""
@@ -74,11 +144,10 @@ class Project:
             shown = path.relative_to(self.root) if path.is_relative_to(self.root) else \
                 "legalsite/" + str(path.relative_to(Path(__file__).parent))  # a default: the same wherever installed
             parts += [str(shown), data]
-        for slug, brand in self.brands.items():
-            used = sorted({u.vendor for u in brand.sharing.vendors} | set(brand.sharing.also_named)
-                          | {v for g in brand.sharing.groups for v in g.includes})
-            parts += [slug, brand.name, brand.domain or "", brand.contact.email or "", brand.shared.model_dump_json(),
-                      "\0".join(used)]
+        for slug in self.brands:
+            seen = self.summary(slug)  # the accepted gaps are left out: they change no other brand's findings
+            parts += [slug, json.dumps([seen[k] for k in ("name", "domain", "email", "shared", "used")],
+                                       sort_keys=True)]
         return digest(*parts)
 
     def brand_key(self, slug: str) -> str:
@@ -157,7 +226,7 @@ def load_project(root: Path | str = ".", cache: Cache | None = None) -> Project:
     if vendors_file.exists() or vendors_file.is_symlink():  # a broken link is reported, not taken as "no vendors"
         registry = _validated(VendorRegistry, vendors_file, "content/vendors.yaml", documents,
                               "vendors", problems, real_root, cache)
-    brands: dict[str, Brand] = {}
+    brands, summaries = Brands(), {}
     for path in sorted((content / "brands").iterdir()) if (content / "brands").is_dir() else ():
         shown = f"content/brands/{path.name}"
         if path.suffix in (".yml", ".json") or (path.suffix == ".yaml" and not SLUG.fullmatch(path.stem)):
@@ -167,9 +236,9 @@ def load_project(root: Path | str = ".", cache: Cache | None = None) -> Project:
             continue
         if path.suffix != ".yaml":
             continue
-        brand = _validated(Brand, path, shown, documents, path.stem, problems, real_root, cache)
+        brand = _validated(Brand, path, shown, documents, path.stem, problems, real_root, cache, summaries)
         if brand is not None:
-            brands[path.stem] = brand
+            brands.add(path.stem, brand)
 
     vendors: dict[str, Vendor] = {}
     if registry is not None and "vendors" in documents:
@@ -182,16 +251,19 @@ def load_project(root: Path | str = ".", cache: Cache | None = None) -> Project:
     if problems:
         raise FactError(problems)
     return Project(root=root, vendors=vendors, brands=brands, documents=documents,
-                   vendor_gaps=list(registry.accepted_gaps) if registry is not None else [], cache=cache)
+                   vendor_gaps=list(registry.accepted_gaps) if registry is not None else [], cache=cache,
+                   summaries=summaries)
 
 
-# (path, model) → (a digest of the file's bytes, its document, its facts): a long-running preview parses
-# only the files that changed. Only files that loaded without a problem are kept.
-_loaded: dict[tuple[Path, type], tuple[bytes, Document, BaseModel]] = {}
+# (path, model) → (a digest of the file's bytes, its document, its facts, its summary): a long-running preview
+# parses only the files that changed. Only files that loaded without a problem are kept.
+_loaded: dict[tuple[Path, type], tuple[bytes, Document, Any, dict | None]] = {}
 
 
 def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list,
-               root: Path, cache: Cache):
+               root: Path, cache: Cache, summaries: dict | None = None):
+    """The file's facts; for a brand parsed before (in the cache), a function that validates them when called,
+    its summary put in ``summaries``."""
     try:
         real = path.resolve()
         if not real.is_relative_to(root):
@@ -209,13 +281,22 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
     cached = _loaded.get(key_in_cache)
     if cached and cached[0] == signature and cached[1].path == shown:
         documents[key] = cached[1]
+        if summaries is not None and cached[3] is not None:
+            summaries[key] = cached[3]
         return cached[2]
     source = digest("facts", model.__name__, shown, raw)
     entry = cache.get("facts", source)
+    facts, seen = None, None
     if entry is not None:
-        try:  # parsed before: only the model's validation runs again, and it must pass as it did then
+        try:  # parsed before: validated again when first read, and it must pass as it did then
             doc = from_kept(raw, shown, entry)
-            facts = model.model_validate(doc.data)
+            if model is Brand and isinstance(entry.get("summary"), dict):
+                facts, seen = _Later(doc, raw), entry["summary"]
+            else:
+                facts = model.model_validate(doc.data)
+                if model is Brand:  # kept by an earlier 0.6 without its summary: keep it with one
+                    seen = summary(facts)
+                    cache.put("facts", source, {**entry, "summary": seen})
         except (ValidationError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             entry = None  # not what a parse of these bytes gives: work it out again
     if entry is None:
@@ -223,11 +304,32 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
         if facts is None or documents[key].problems:
             return facts
         doc = documents[key]
-        cache.put("facts", source, kept(doc))
+        seen = summary(facts) if model is Brand else None
+        cache.put("facts", source, {**kept(doc), **({"summary": seen} if seen is not None else {})})
     doc.source = source
     documents[key] = doc
-    _loaded[key_in_cache] = (signature, doc, facts)
+    if summaries is not None and seen is not None:
+        summaries[key] = seen
+    _loaded[key_in_cache] = (signature, doc, facts, seen)
     return facts
+
+
+class _Later:
+    """A kept brand's facts, validated on first call (once: a preview's next load reuses them)."""
+
+    def __init__(self, doc: Document, raw: bytes):
+        self.doc, self.raw, self.facts = doc, raw, None
+
+    def __call__(self) -> Brand:
+        if self.facts is None:
+            try:
+                self.facts = Brand.model_validate(self.doc.data)
+            except ValidationError:  # a kept entry these bytes do not give: the bytes decide
+                problems: list[Finding] = []
+                self.facts = _validate(Brand, self.raw, self.doc.path, {}, "brand", problems)
+                if self.facts is None:
+                    raise FactError(problems) from None
+        return self.facts
 
 
 def _validate(model: type[BaseModel], raw: bytes, shown: str, documents: dict, key: str, problems: list):

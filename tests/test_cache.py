@@ -206,3 +206,18 @@ def test_the_published_site_archives_as_github_pages_uploads_it(project, tmp_pat
     assert not [line for line in listing.splitlines() if line[0] in "lh"]  # no symbolic or hard links
     names = {line.split()[-1] for line in listing.splitlines()}
     assert {f"./{slug}/privacy/index.html" for slug in ("linkrapi", "journeyapi", "idclinks")} <= names
+
+
+def test_a_check_of_unchanged_brands_validates_none_of_their_facts(project, monkeypatch, edit):
+    import legalsite.project as stage
+
+    run_checks(load_project(project))  # fills the cache
+    # A retention period: read by idclinks' own rules only (an email would be read by the others' too).
+    edit(project / "content/brands/idclinks.yaml", "amount: 30", "amount: 31")
+    monkeypatch.setattr(stage, "_loaded", {})  # as a new process: nothing in memory
+    loaded = load_project(project)
+    found = run_checks(loaded)
+    assert [slug for slug in loaded.brands if loaded.brands.validated(slug)] == ["idclinks"]  # the changed one
+    from legalsite.cache import Cache
+
+    assert found == run_checks(load_project(project, Cache(None)))

@@ -103,9 +103,7 @@ class Sites:
         if version.slug not in state.brands:
             raise BuildError(f"the facts of {version.slug}'s version of {version.id} (commit {version.rev}) have no "
                              f"content/brands/{version.slug}.yaml. Nothing was published.")
-        if state is not self.project:
-            state.focus = [version.slug]  # render only this brand
-        pages = render_project(state)[version.slug]
+        pages = render_project(state, [version.slug])[version.slug]  # this brand only
         if isinstance(pages, FactError):
             first = pages.findings[0]
             raise BuildError(f"the pages of {version.slug}'s version of {version.id} do not render with this "

@@ -147,7 +147,7 @@ def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool,
                                 drop=[p for p in recorded_versions if p.split("/")[0] in fresh
                                       and p not in version_keys])
             build_sites(version_inputs, Path(work), stage, jobs, engine)
-            write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
+            write_brand_index(stage, {slug: project.summary(slug)["name"] for slug in project.brands})
             built = {**{slug: inputs[slug] for slug in todo}, **version_inputs}
             printed = 0
             if pdf and any(site.prints for site in built.values()):

@@ -73,6 +73,6 @@ def merge(project: Project, parts: list[Path], out: Path) -> list[str]:
         for slug, folder in sorted(found.items()):
             # Following links: a part's brand folders are links into its own store, or plain folders once moved.
             shutil.copytree(output_path(folder / slug), stage / slug, copy_function=_link_or_copy)
-        write_brand_index(stage, {slug: brand.name for slug, brand in project.brands.items()})
+        write_brand_index(stage, {slug: project.summary(slug)["name"] for slug in project.brands})
         publish(stage, out, keys=records["brands"], versions=records["versions"], sources=records["sources"])
     return sorted(found)

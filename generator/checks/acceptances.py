@@ -39,7 +39,7 @@ def _covering(fact: str) -> list[str]:
 def _sources(project: Project) -> Iterator[tuple[Document, tuple, list]]:
     """(document, location of its accepted_gaps, the entries) for each file that may accept gaps."""
     for slug in project.focus or project.brands:
-        yield project.documents[slug], ("accepted_gaps",), project.brands[slug].accepted_gaps
+        yield project.documents[slug], ("accepted_gaps",), project.accepted_gaps(slug)
     if project.vendor_gaps and "vendors" in project.documents:
         yield project.documents["vendors"], ("accepted_gaps",), project.vendor_gaps
 

@@ -164,10 +164,11 @@ def _owners(project: Project) -> tuple[dict, re.Pattern | None]:
     owners: dict[str, list[tuple[str, str, str]]] = {}  # casefolded word → (kind, owner id, what it is)
     for vid, vendor in project.vendors.items():
         owners.setdefault(vendor.name.casefold(), []).append(("vendor", vid, f"the vendor {vendor.name}"))
-    for other_slug, other in project.brands.items():
-        for word, kind in ((other.name, "name"), (other.domain, "domain"), (other.contact.email, "email")):
+    for other_slug in project.brands:  # from each brand's summary: the other brands' facts are not validated
+        other = project.summary(other_slug)
+        for word, kind in ((other["name"], "name"), (other["domain"], "domain"), (other["email"], "email")):
             if word:
-                owners.setdefault(word.casefold(), []).append(("brand", other_slug, f"{other.name}'s {kind}"))
+                owners.setdefault(word.casefold(), []).append(("brand", other_slug, f"{other['name']}'s {kind}"))
     words = sorted(owners, key=len, reverse=True)  # the longest first: a domain before the name inside it
     return owners, re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, words)) + r")(?![\w-])") if owners else None
 
