@@ -311,7 +311,7 @@ def load_version(project: Project, version: Version, stack: ExitStack) -> Projec
     unpack(archive.stdout, folder, f"commit {version.rev[:12]}")
     there = folder / git.prefix
     try:
-        loaded = load_project(there)
+        loaded = load_project(there, project.cache)  # a version's files are kept by their bytes too
     except FactError as exc:
         raise FactError(replace(f, path=f"{version.rev[:12]}:{f.path}") for f in exc.findings) from None
     return loaded

@@ -162,7 +162,10 @@ def carry_over(stage: Path, out: Path, rebuilt: list[str], brands: Iterable[str]
     for entry in kept:
         target = os.readlink(entry) if entry.is_symlink() else ""
         if _in_store(out, target):
-            os.symlink(target, stage / entry.name)
+            try:  # the same link, linked again: no new inode (making a thousand symlinks can take a second)
+                os.link(entry, stage / entry.name, follow_symlinks=False)
+            except OSError:
+                os.symlink(target, stage / entry.name)
         else:
             folders.append(entry)
     if folders and sys.platform == "linux" and shutil.which("cp"):
