@@ -70,7 +70,7 @@ def run_checks(project: Project, *, accepted: list[Finding] | None = None) -> li
             entry["facts"] = _run(project, slug, renders=False)
         findings += entry["facts"]
     # An accepted error (no contact address, say) does not stop the pages from being rendered and checked.
-    rendered = not any(f.is_error for f in acceptances.apply(project, findings, judge_unused=False, ordered=False)[0])
+    rendered = acceptances.nothing_stops_rendering(project, findings)
     for slug, entry in kept.items():
         if rendered and entry["pages"] is None:
             entry["pages"] = _run(project, slug, renders=True)

@@ -82,6 +82,16 @@ def apply(project: Project, findings: list[Finding], *, judge_unused: bool = Tru
     return in_order(set(kept + extra)), in_order(accepted)
 
 
+def nothing_stops_rendering(project: Project, findings: list[Finding]) -> bool:
+    """Whether no error is left once the acceptances are applied (the page rules then run). Without an error
+    or an expired acceptance nothing can be left, and the findings need not be matched at all."""
+    now = today()
+    if not any(f.is_error for f in findings) and \
+            not any(entry.until < now for _, _, entries in _sources(project) for entry in entries):
+        return True
+    return not any(f.is_error for f in apply(project, findings, judge_unused=False, ordered=False)[0])
+
+
 def accepted_by(project: Project, finding: Finding):
     """The accepted_gaps entry that accepts ``finding`` (its reason, who, until), or None."""
     for doc, _, entries in _sources(project):
