@@ -61,10 +61,12 @@ def run_checks(project: Project, *, accepted: list[Finding] | None = None) -> li
     Rules over rendered pages run last, and only if the facts have no errors:
     a page cannot be rendered from a reference to a vendor that does not exist.
     Findings an acceptance covers are left out, or put in ``accepted`` when a list is given.
+    A brand's findings are taken from the project's cache when its key (its file, what all brands share, the
+    day) has not changed; the project's own rules' findings likewise, by what all brands share.
     """
     day = today().isoformat()
     findings = _project_findings(project, day)
-    kept = {slug: _kept(project, slug, day) for slug in project.focus or project.brands}
+    kept = {slug: _kept(project, slug, day) for slug in project.focus or project.brands}  # per brand, from the cache
     for slug, entry in kept.items():
         if entry["facts"] is None:
             entry["facts"] = _run(project, slug, renders=False)
