@@ -83,18 +83,23 @@ def mkdocs_settings(project: Project) -> tuple[dict | None, list[Finding]]:
     return (copy.deepcopy(base) if base is not None else None), list(findings)
 
 
-@functools.cache
-def tool_versions() -> str:
-    """The versions of what judges mkdocs.yml (MkDocs, Material, Markdown, Zensical), read without importing them."""
+def installed(*packages: str) -> str:
+    """"mkdocs 1.6.1; zensical none": the packages' versions, read from their metadata without importing them."""
     from importlib.metadata import PackageNotFoundError, version
 
     found = []
-    for name in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "zensical"):
+    for name in packages:
         try:
             found.append(f"{name} {version(name)}")
         except PackageNotFoundError:
             found.append(f"{name} none")
     return "; ".join(found)
+
+
+@functools.cache
+def tool_versions() -> str:
+    """The versions of what judges mkdocs.yml (MkDocs, Material, Markdown, Zensical)."""
+    return installed("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "zensical")
 
 
 def _kept_settings(cache: Cache, raw: bytes, engine: str | None, chosen: str) -> tuple[dict | None, list[Finding]]:

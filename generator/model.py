@@ -768,6 +768,12 @@ class Brand(Fact):
     related_policies: list[RelatedPolicy] = fact("Other policies the privacy policy points to.", pages=("privacy",),
                                                  default_factory=list)
 
+    @property
+    def vendors_named(self) -> set[str]:
+        """Every vendor id the brand names: those it shares data with, those in its groups, those named in passing."""
+        return ({u.vendor for u in self.sharing.vendors} | {v for g in self.sharing.groups for v in g.includes}
+                | set(self.sharing.also_named))
+
 
 # --- which pages a fact is shown on ----------------------------------------
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -66,10 +65,8 @@ class Brands(Mapping):
 def summary(brand: Brand) -> dict:
     """What is read of a brand beyond its own pages and findings: what other brands' rules read of it (name,
     domain, email, shared facts, the vendors it uses), and the gaps it accepts. Kept with its parsed facts."""
-    used = sorted({u.vendor for u in brand.sharing.vendors} | set(brand.sharing.also_named)
-                  | {v for g in brand.sharing.groups for v in g.includes})
     return {"name": brand.name, "domain": brand.domain or "", "email": brand.contact.email or "",
-            "shared": brand.shared.model_dump(mode="json"), "used": used,
+            "shared": brand.shared.model_dump(mode="json"), "used": sorted(brand.vendors_named),
             "gaps": [gap.model_dump(mode="json") for gap in brand.accepted_gaps]}
 
 
@@ -257,7 +254,7 @@ def load_project(root: Path | str = ".", cache: Cache | None = None) -> Project:
 
 # (path, model) → (a digest of the file's bytes, its document, its facts, its summary): a long-running preview
 # parses only the files that changed. Only files that loaded without a problem are kept.
-_loaded: dict[tuple[Path, type], tuple[bytes, Document, Any, dict | None]] = {}
+_loaded: dict[tuple[Path, type], tuple[str, Document, Any, dict | None]] = {}
 
 
 def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, key: str, problems: list,
@@ -276,15 +273,14 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
                         [Finding(shown, 1, 1, "error", "file-unreadable", "this file is a link that leads nowhere; "
                                  "replace it with the file itself.")])
         return None
-    signature = hashlib.blake2b(raw, digest_size=16).digest()
+    source = digest("facts", model.__name__, shown, raw)  # its key here and in the project's cache
     key_in_cache = (real, model)
     cached = _loaded.get(key_in_cache)
-    if cached and cached[0] == signature and cached[1].path == shown:
+    if cached and cached[0] == source:
         documents[key] = cached[1]
         if summaries is not None and cached[3] is not None:
             summaries[key] = cached[3]
         return cached[2]
-    source = digest("facts", model.__name__, shown, raw)
     entry = cache.get("facts", source)
     facts, seen = None, None
     if entry is not None:
@@ -310,7 +306,7 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
     documents[key] = doc
     if summaries is not None and seen is not None:
         summaries[key] = seen
-    _loaded[key_in_cache] = (signature, doc, facts, seen)
+    _loaded[key_in_cache] = (source, doc, facts, seen)
     return facts
 
 

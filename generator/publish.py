@@ -158,10 +158,10 @@ def carry_over(stage: Path, out: Path, rebuilt: list[str], brands: Iterable[str]
     kept = [entry for entry in sorted(out.iterdir())
             if entry.is_dir() and entry.name not in rebuilt and entry.name not in gone
             and not (stage / entry.name).exists()]
-    folders = []
+    folders, store = [], store_path(out).name
     for entry in kept:
         target = os.readlink(entry) if entry.is_symlink() else ""
-        if _in_store(out, target):
+        if _in_store(store, target):
             try:  # the same link, linked again: no new inode (making a thousand symlinks can take a second)
                 os.link(entry, stage / entry.name, follow_symlinks=False)
             except OSError:
@@ -176,7 +176,7 @@ def carry_over(stage: Path, out: Path, rebuilt: list[str], brands: Iterable[str]
         for entry in folders:  # e.g. another filesystem: start over with copies
             shutil.rmtree(stage / entry.name, ignore_errors=True)
     for entry in folders:
-        shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=_link_or_copy)
+        shutil.copytree(entry, stage / entry.name, symlinks=True, copy_function=link_or_copy)
     return dropped
 
 
@@ -186,10 +186,10 @@ def store_path(out: Path) -> Path:
     return out.parent / f".{out.name}{STORE}"
 
 
-def _in_store(out: Path, target: str) -> bool:
-    """Whether a link's target is a brand folder in ``out``'s store, as ``store_brands`` writes them."""
+def _in_store(store: str, target: str) -> bool:
+    """Whether a link's target is a brand folder in the store named ``store``, as ``store_brands`` writes them."""
     parts = Path(target).parts
-    return len(parts) == 3 and parts[0] == ".." and parts[1] == store_path(out).name and "." in parts[2]
+    return len(parts) == 3 and parts[0] == ".." and parts[1] == store and "." in parts[2]
 
 
 def store_brands(stage: Path, out: Path, slugs: Iterable[str]) -> None:
@@ -203,11 +203,12 @@ def store_brands(stage: Path, out: Path, slugs: Iterable[str]) -> None:
         raise ForeignFolderError(f"{store} is not empty and has no {MARKER} marker file, so it was not written by "
                                  "legalsite, which keeps the brand sites of "
                                  f"{output_path(out).name}/ there; nothing was changed. Move that folder away.")
-    store.mkdir(exist_ok=True)
-    (store / ".gitignore").write_text("# Made by legalsite: the brand sites the folder beside it links to.\n*\n",
-                                      encoding="utf-8")
-    write_marker(store, note="Built by legalsite: the brand sites the folder beside it links to. Folders no "
-                 "published site links to are removed on the next build.")
+    if not (store / MARKER).is_file():
+        store.mkdir(exist_ok=True)
+        (store / ".gitignore").write_text("# Made by legalsite: the brand sites the folder beside it links to.\n*\n",
+                                          encoding="utf-8")
+        write_marker(store, note="Built by legalsite: the brand sites the folder beside it links to. Folders no "
+                     "published site links to are removed on the next build.")
     for slug in slugs:
         site = stage / slug
         if site.is_symlink() or not site.is_dir():
@@ -242,10 +243,10 @@ def carry_over_versions(stage: Path, out: Path, keep: list[str], rebuild: list[s
     for path in keep:
         if not (stage / path).exists() and (out / path).is_dir():
             (stage / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(out / path, stage / path, symlinks=True, copy_function=_link_or_copy)
+            shutil.copytree(out / path, stage / path, symlinks=True, copy_function=link_or_copy)
 
 
-def _link_or_copy(source: str, target: str) -> None:
+def link_or_copy(source: str, target: str) -> None:
     try:
         os.link(source, target)
     except OSError:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import BuildError, UsageError
 from ..project import Project
-from ..publish import MARKER, _link_or_copy, output_path, publish, staging_dir, write_brand_index
+from ..publish import MARKER, link_or_copy, output_path, publish, staging_dir, write_brand_index
 from ..signals import orderly_signals
 
 
@@ -72,7 +72,7 @@ def merge(project: Project, parts: list[Path], out: Path) -> list[str]:
     with orderly_signals(), staging_dir(out, {"the project": project.root}) as stage:
         for slug, folder in sorted(found.items()):
             # Following links: a part's brand folders are links into its own store, or plain folders once moved.
-            shutil.copytree(output_path(folder / slug), stage / slug, copy_function=_link_or_copy)
+            shutil.copytree(output_path(folder / slug), stage / slug, copy_function=link_or_copy)
         write_brand_index(stage, {slug: project.summary(slug)["name"] for slug in project.brands})
         publish(stage, out, keys=records["brands"], versions=records["versions"], sources=records["sources"])
     return sorted(found)

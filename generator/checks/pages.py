@@ -146,8 +146,7 @@ def page_foreign_fact(project: Project) -> Iterator[Finding]:
     for slug, brand, doc, pages in _rendered(project):
         if isinstance(pages, FactError):
             continue  # reported once, by page-fact-missing
-        used = {u.vendor for u in brand.sharing.vendors} | {v for g in brand.sharing.groups for v in g.includes}
-        used |= set(brand.sharing.also_named)
+        used = brand.vendors_named
         for page, markdown in pages.items():
             for word in dict.fromkeys(pattern.findall(plain_text(markdown))):
                 for kind, owner, what in owners[word]:

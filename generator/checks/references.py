@@ -84,9 +84,7 @@ def cookie_provider_unknown(project: Project) -> Iterator[Finding]:
 
 @rule("vendor-unused", "warning", "Every vendor in the registry is used by at least one brand.", scope="project")
 def vendor_unused(project: Project) -> Iterator[Finding]:
-    used = {u.vendor for b in project.brands.values() for u in b.sharing.vendors}
-    used |= {v for b in project.brands.values() for g in b.sharing.groups for v in g.includes}
-    used |= {v for b in project.brands.values() for v in b.sharing.also_named}
+    used = {vendor for slug in project.brands for vendor in project.summary(slug)["used"]}
     doc = project.documents.get("vendors")  # none in a project with no vendors yet, so nothing to report
     for i, vid in enumerate(project.vendors):
         if vid not in used:

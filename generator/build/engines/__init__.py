@@ -13,7 +13,7 @@ import importlib
 from types import ModuleType
 
 from ... import ENGINES, __version__
-from ...config import THEME_DIR
+from ...config import THEME_DIR, installed
 from ...errors import UsageError
 
 # What each engine needs besides legalsite's own dependencies, and how to install it.
@@ -48,11 +48,7 @@ def tools(name: str) -> str:
 
     Read from the installed packages' metadata: a build with nothing to build never imports the engine.
     """
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        versions = "; ".join(f"{package} {version(package)}" for package in DISTRIBUTIONS[name])
-    except (KeyError, PackageNotFoundError):
+    versions = installed(*DISTRIBUTIONS.get(name, ()))
+    if name not in DISTRIBUTIONS or " none" in versions:
         engine(name)  # says which engine is unknown or how to install it
-        raise
     return f"legalsite {__version__}; {versions}; theme {_theme_digest()}"
