@@ -7,7 +7,7 @@ names, domains, colours and retention periods varied), commits it to a new git r
 time.perf_counter, each command a fresh `python -m legalsite -C PROJECT ...` process, SOURCE_DATE_EPOCH fixed:
 
   --version       legalsite --version
-  cold            build --no-pdf --no-versions, with site/ and .legalsite-cache/ removed before each run
+  cold            build --no-pdf --no-versions, with no site/, .site-brands/ or .legalsite-cache/ (moved aside)
   one changed     build --no-pdf --no-versions, after one brand's first retention period got a new number
   nothing changed build --no-pdf --no-versions again, with no edit
   check           check (exit 0, or 1 for errors in the facts, both count as having run)
@@ -15,7 +15,11 @@ time.perf_counter, each command a fresh `python -m legalsite -C PROJECT ...` pro
                   to the page served over HTTP showing that sentence
   naive           smallest size only: every brand's pages and MkDocs config written as legalsite hands them to
                   MkDocs (by a separate process, not timed), then ONE fresh process running MkDocs'
-                  load_config + build for each brand in turn; printed as the ratio cold / naive
+                  load_config + build for each brand in turn, into a new folder; printed as the ratio cold / naive
+
+Nothing is deleted between runs: what a run leaves is moved aside and deleted at the end. On ext4 without a
+journal (this machine's disk) making a file takes several times longer for about 30 s after many files were
+deleted (the kernel skips recently freed inodes), which would charge each run with the clean-up before it.
 
 Each figure is the median of --repeat runs, except cold and naive at 500 brands or more: one run each.
 Peak memory is each process's max RSS (os.wait4, which also covers the workers it waited for; for preview,
@@ -224,13 +228,14 @@ def naive_inputs(project_dir: Path, work: Path) -> list[Path]:
     return configs
 
 
-def naive_loop(configs: list[str]) -> None:
-    """The baseline, run in its own process: one plain MkDocs build after another, nothing shared."""
+def naive_loop(out: str, configs: list[str]) -> None:
+    """The baseline, run in its own process: one plain MkDocs build after another, nothing shared, each brand's
+    site into ``out/<brand>`` (a new folder: MkDocs would otherwise first delete the previous run's files)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     for path in configs:
-        build(load_config(config_file=path))
+        build(load_config(config_file=path, site_dir=str(Path(out) / Path(path).parent.name)))
 
 
 def bench_size(tmp: Path, brands: int, repeat: int, naive: bool) -> dict[str, dict]:
@@ -254,8 +259,11 @@ def bench_size(tmp: Path, brands: int, repeat: int, naive: bool) -> dict[str, di
             found[key].append(run())
 
     def cold_start() -> None:
-        for name in ("site", ".legalsite-cache"):  # the published sites and the per-project cache
-            shutil.rmtree(project / name, ignore_errors=True)
+        aside = tmp / "aside" / f"cold{brands}-{len(found['cold'])}"
+        aside.mkdir(parents=True)
+        for name in ("site", ".site-brands", ".legalsite-cache"):  # the published sites, their store, the cache
+            if (project / name).exists():
+                (project / name).rename(aside / name)
 
     measure("version", repeat, lambda: legalsite(project, "--version"))
     measure("cold", slow, lambda: legalsite(project, *build), before=cold_start)
@@ -269,8 +277,8 @@ def bench_size(tmp: Path, brands: int, repeat: int, naive: bool) -> dict[str, di
         work = tmp / f"naive{brands}"
         timed_process([sys.executable, str(Path(__file__).resolve()), "--naive-inputs", str(project), str(work)])
         configs = sorted(work.glob("*/mkdocs.yml"))
-        measure("naive", slow, lambda: timed_process([sys.executable, str(Path(__file__).resolve()),
-                                                      "--naive-loop", *map(str, configs)]))
+        measure("naive", slow, lambda: timed_process([sys.executable, str(Path(__file__).resolve()), "--naive-loop",
+                                                      str(work / f"out{len(found['naive'])}"), *map(str, configs)]))
     return {key: {"median_s": round(statistics.median(s for s, _ in runs), 3),
                   "runs_s": [round(s, 3) for s, _ in runs],
                   "peak_mb": round(max(mb for _, mb in runs), 1)} for key, runs in found.items()}
@@ -312,7 +320,7 @@ def main() -> int:
         naive_inputs(*args.naive_inputs)
         return 0
     if args.naive_loop:
-        naive_loop(args.naive_loop)
+        naive_loop(args.naive_loop[0], args.naive_loop[1:])
         return 0
     sizes = sorted({int(n) for n in args.brands.split(",")})
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1790000000")  # fixed "today", as in CI; every process inherits it

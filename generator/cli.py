@@ -168,9 +168,12 @@ def merge(project_dir: Path, out: Path | None, parts: tuple[Path, ...]) -> None:
                                             "(accepted_gaps, with a reason and a date).")
 @click.option("--accepted", "show_accepted", is_flag=True,
               help="Also list the accepted gaps, each with who accepted it, until when and why.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes checking brands at once, when many need checking (default: one per CPU).")
 @click.pass_obj
 @_report
-def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool, show_accepted: bool) -> None:
+def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool, show_accepted: bool,
+          jobs: int | None) -> None:
     """Validate the facts and report every error and gap, without building.
 
     Errors (exit 1) must be fixed before a build; warnings name facts the
@@ -202,7 +205,7 @@ def check(project_dir: Path, list_rules: bool, fmt: str | None, strict: bool, sh
     project = None
     try:
         project = load_project(project_dir)
-        findings = run_checks(project, accepted=accepted)
+        findings = run_checks(project, accepted=accepted, jobs=jobs)
     except FactError as exc:
         findings = exc.findings  # facts that do not load are findings too, in the same shape
     errors = sum(f.is_error for f in findings)

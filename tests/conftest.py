@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, settings
 from legalsite.project import DEFAULT_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
+# The shipped brands: slug → (name, prefix of the copies copy_project makes, as bench/bench.py does).
+SEEDS = {"linkrapi": ("LinkrAPI", "Linkr"), "journeyapi": ("JourneyAPI", "Journey"), "idclinks": ("idclinks", "idc")}
 
 # Property tests: the same examples on every run (derandomize), so CI is repeatable and bounded.
 # HYPOTHESIS_PROFILE=long runs twenty times as many, with fresh randomness, for a deeper search.
@@ -187,3 +189,18 @@ def need_browser() -> str:
     if chromium is None:
         _missing("no Chromium found: apt-get install -y chromium, or set LEGALSITE_CHROMIUM")
     return chromium
+
+
+def copy_project(root: Path, extra_brands: int = 0) -> Path:
+    """The repository's project in ``root``, plus ``extra_brands`` copies of the shipped brands under new names."""
+    for name in ("content", "templates", "schemas"):
+        shutil.copytree(REPO / name, root / name)
+    (root / "mkdocs.yml").write_text(sample_settings(pdf=False), encoding="utf-8")
+    seeds = list(SEEDS.items())
+    for i in range(extra_brands):
+        slug, (name, prefix) = seeds[i % len(seeds)]
+        text = (REPO / "content/brands" / f"{slug}.yaml").read_text(encoding="utf-8")
+        new = f"{prefix}{i:03d}"
+        (root / "content/brands" / f"{new.lower()}.yaml").write_text(
+            text.replace(name, new).replace(slug, new.lower()), encoding="utf-8")
+    return root

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_project
 
+import legalsite.checks
+from legalsite.cache import Cache
 from legalsite.checks import RULES, run_checks
 from legalsite.cli import cli
+from legalsite.parallel import can_fork
 from legalsite.project import load_project
 from legalsite.render import render_project
 
@@ -188,3 +196,41 @@ def test_an_address_shows_on_its_page_as_the_link_it_becomes(project, edit):
     assert findings_of(project, "page-fact-missing") == []
     pages = render_project(load_project(project))["journeyapi"]
     assert "https://example.com/%60code%60%C3%AB/take%28down%29" in pages["privacy"]
+
+
+# --- many brands: checked across processes --------------------------------------------------------------------
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_brands_checked_across_processes_give_what_one_process_gives(tmp_path, monkeypatch, broken):
+    """24 brands, so two workers get 12 each; with an error in one brand, the pages are not rendered at all."""
+    project = copy_project(tmp_path / "many", extra_brands=21)
+    shutil.rmtree(project / "schemas")  # a finding about every fact file
+    path = project / "content/brands/linkr003.yaml"  # a finding about one brand's pages, or an error in its facts
+    old, new = ("vendor: ", "vendor: x") if broken else ("  - our dashboard\n", "  - our dashboard, like JourneyAPI\n")
+    assert old in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    shares = []
+    real = legalsite.checks.in_workers
+    monkeypatch.setattr(legalsite.checks, "in_workers",
+                        lambda task, given, **kw: shares.append([s for s, _ in given]) or real(task, given, **kw))
+    alone = load_project(project, Cache(None))
+    one = run_checks(alone, jobs=1)
+    assert shares == []
+    split = load_project(project, Cache(None))
+    two = run_checks(split, jobs=2)
+    assert two == one and sum(f.rule == "editor-schema" for f in one) == 25  # each brand, and the vendors
+    assert {f.rule for f in one if "linkr003" in f.path} >= {"vendor-unknown" if broken else "page-foreign-fact"}
+    if can_fork():  # the facts' rules across two workers, then the pages' rules (only if nothing stops rendering)
+        assert [sorted(s for share in part for s in share) for part in shares] == [sorted(split.brands)] * (1 + (not broken))
+        assert all(len(share) == 12 for part in shares for share in part)
+    assert split.rendered == alone.rendered and len(split.rendered or {}) == (0 if broken else 24)
+
+
+def test_check_jobs_from_the_command_line_prints_the_same_findings(tmp_path):
+    project = copy_project(tmp_path / "many", extra_brands=21)
+    shutil.rmtree(project / "schemas")  # a warning about every fact file
+    outputs = [subprocess.run([sys.executable, "-m", "legalsite", "-C", str(project), "check", "--jobs", jobs],
+                              capture_output=True, text=True, env={**os.environ, "LEGALSITE_CACHE": "off"})
+               for jobs in ("1", "2")]
+    assert [o.returncode for o in outputs] == [0, 0], outputs[1].stderr
+    assert outputs[0].stdout == outputs[1].stdout and outputs[0].stdout.count("warning[editor-schema]") == 25

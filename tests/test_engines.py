@@ -47,6 +47,23 @@ def test_what_legalsite_writes_is_the_same_bytes_on_both_engines(project: Path):
     assert sorted(pages) == sorted(name for name in zensical if name.endswith("index.html") and "/assets/" not in name)
 
 
+def test_mkdocs_given_the_pages_in_memory_builds_what_it_builds_from_a_docs_folder(project: Path, monkeypatch):
+    """legalsite hands MkDocs the pages in memory, with the theme compiled and its files read once per process;
+    for a project with another plugin (which may read the docs folder) it writes the pages out and lets MkDocs
+    do everything its own way. Both give the same bytes (the search index keeps its order)."""
+    import legalsite.build.engines.mkdocs as engine
+
+    built = {}
+    for way, shareable in (("memory", engine.shareable), ("folder", lambda config: False)):
+        monkeypatch.setattr(engine, "shareable", shareable)
+        engine._theme_bytes.clear()
+        build(load_project(project), project / way, engine="mkdocs", jobs=1)
+        built[way] = files(project / way)
+        assert bool(engine._theme_bytes) == (way == "memory")  # the theme's files were read once, or each time
+    assert built["memory"] == built["folder"]
+    assert sum(name.endswith("search_index.json") for name in built["memory"]) >= len(load_project(project).brands)
+
+
 def test_the_engine_is_part_of_what_a_site_is_built_from(project: Path):
     out = project / "site"
     first = run(project, "build", "--engine", "mkdocs")

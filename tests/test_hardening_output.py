@@ -17,7 +17,7 @@ from pathlib import Path
 import conftest
 import pytest
 from click.testing import CliRunner
-from conftest import ENGINE, sample_settings
+from conftest import ENGINE, copy_project, sample_settings
 
 import legalsite.build.engines
 from legalsite.build import build
@@ -28,7 +28,6 @@ from legalsite.publish import MARKER
 
 REPO = Path(__file__).resolve().parents[1]
 KEPT = (".site-brands", ".legalsite-cache")  # the published brand sites and the cache: made on purpose
-SEEDS = {"linkrapi": ("LinkrAPI", "Linkr"), "journeyapi": ("JourneyAPI", "Journey"), "idclinks": ("idclinks", "idc")}
 WAIT = 20  # seconds: the longest any step of a signal test may take
 
 
@@ -46,21 +45,6 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
         else:
             found[name] = path.read_bytes() if path.is_file() else None
     return found
-
-
-def copy_project(root: Path, extra_brands: int = 0) -> Path:
-    """The repository's project in ``root``, plus ``extra_brands`` copies of the shipped brands under new names."""
-    for name in ("content", "templates", "schemas"):
-        shutil.copytree(REPO / name, root / name)
-    (root / "mkdocs.yml").write_text(sample_settings(pdf=False), encoding="utf-8")
-    seeds = list(SEEDS.items())
-    for i in range(extra_brands):
-        slug, (name, prefix) = seeds[i % len(seeds)]  # as bench/bench.py does
-        text = (REPO / "content/brands" / f"{slug}.yaml").read_text(encoding="utf-8")
-        new = f"{prefix}{i:03d}"
-        (root / "content/brands" / f"{new.lower()}.yaml").write_text(
-            text.replace(name, new).replace(slug, new.lower()), encoding="utf-8")
-    return root
 
 
 # --- 1. nothing is removed that legalsite did not write --------------------------------------------------------

@@ -95,7 +95,7 @@ def _build(project: Project, out: Path, slugs, *, jobs: int | None, reuse: bool,
     if slugs:
         project.focus = selected  # building some brands checks those (and what brands must share)
     project.engine = engine  # settings are checked with the engine that will build
-    findings = run_checks(project)
+    findings = run_checks(project, jobs=jobs)
     errors = [f for f in findings if f.is_error]
     if errors:
         raise FactError(errors)

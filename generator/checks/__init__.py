@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from ..cache import digest
 from ..config import tool_versions
-from ..errors import Finding, in_order
+from ..errors import Finding, LegalsiteError, in_order
 from ..load import Document
 from ..model import Brand
+from ..parallel import can_fork, in_workers
 from ..project import Project
 from .report import findings_report, github_annotations, sarif_report  # noqa: F401  (the output formats)
 
@@ -55,27 +56,27 @@ def rule(id: str, severity: str, description: str = "", *, renders: bool = False
     return register
 
 
-def run_checks(project: Project, *, accepted: list[Finding] | None = None) -> list[Finding]:
+def run_checks(project: Project, *, accepted: list[Finding] | None = None, jobs: int | None = None) -> list[Finding]:
     """Every finding of every rule, sorted by file and line, less the gaps the legal team accepts.
 
     Rules over rendered pages run last, and only if the facts have no errors:
     a page cannot be rendered from a reference to a vendor that does not exist.
     Findings an acceptance covers are left out, or put in ``accepted`` when a list is given.
     A brand's findings are taken from the project's cache when its key (its file, what all brands share, the
-    day) has not changed; the project's own rules' findings likewise, by what all brands share.
+    day) has not changed; the project's own rules' findings likewise, by what all brands share. The brands
+    not in the cache are checked across ``jobs`` processes (default: one per CPU) when there are many.
     """
     day = today().isoformat()
     findings = _project_findings(project, day)
     kept = {slug: _kept(project, slug, day) for slug in project.focus or project.brands}  # per brand, from the cache
-    for slug, entry in kept.items():
-        if entry["facts"] is None:
-            entry["facts"] = _run(project, slug, renders=False)
+    _work_out(project, kept, "facts", jobs)
+    for entry in kept.values():
         findings += entry["facts"]
     # An accepted error (no contact address, say) does not stop the pages from being rendered and checked.
     rendered = acceptances.nothing_stops_rendering(project, findings)
-    for slug, entry in kept.items():
-        if rendered and entry["pages"] is None:
-            entry["pages"] = _run(project, slug, renders=True)
+    if rendered:
+        _work_out(project, kept, "pages", jobs)
+    for entry in kept.values():
         findings += entry["pages"] or []
         if entry.pop("new"):
             project.cache.put("findings", entry.pop("key"), {k: v and [f.row() for f in v] for k, v in entry.items()})
@@ -83,6 +84,45 @@ def run_checks(project: Project, *, accepted: list[Finding] | None = None) -> li
     if accepted is not None:
         accepted.extend(covered)
     return kept_findings
+
+
+# Below this many brands a worker, checking them here is quicker than starting workers.
+_PER_WORKER = 8
+
+
+def _work_out(project: Project, kept: dict[str, dict], part: str, jobs: int | None) -> None:
+    """Fill in ``part`` ("facts" or "pages") of each brand's entry the cache did not have."""
+    slugs = [slug for slug, entry in kept.items() if entry[part] is None]
+    renders = part == "pages"
+    jobs = min(jobs or os.cpu_count() or 1, len(slugs) // _PER_WORKER)
+    if jobs < 2 or not can_fork():
+        for slug in slugs:
+            kept[slug][part] = _run(project, slug, renders=renders)
+        return
+    for slug in slugs:
+        project.brands[slug]  # validated here, once, where the build reads them too
+    shares = [slugs[i::jobs] for i in range(jobs)]
+    for share, found in zip(shares, in_workers(_run_share, [(share, renders) for share in shares], inherit=project,
+                                               error=LegalsiteError, died=_DIED)):
+        for slug, (brand_findings, pages) in zip(share, found):
+            kept[slug][part] = brand_findings
+            if pages is not None:
+                project.rendered = project.rendered or {}
+                project.rendered[slug] = pages  # rendered by the worker: the build reads them
+
+
+_DIED = ("a check worker process stopped abruptly{how} while the brands were being checked. Run the command again; "
+         "if it happens again, '--jobs 1' checks in one process and shows what went wrong.")
+
+
+def _run_share(project: Project, slugs: list[str], renders: bool) -> list[tuple[list[Finding], dict | None]]:
+    """In a worker: each brand's findings, and its pages when the rules rendered them."""
+    results = []
+    for slug in slugs:
+        found = _run(project, slug, renders=renders)
+        pages = (project.rendered or {}).get(slug) if renders else None
+        results.append((found, pages if isinstance(pages, dict) else None))
+    return results
 
 
 def _kept(project: Project, slug: str, day: str) -> dict:
