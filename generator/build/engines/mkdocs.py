@@ -27,16 +27,18 @@ log = logging.getLogger("mkdocs.config")  # where load_config reports, so mkdocs
 
 
 def build_site(slug: str, inputs: SiteInputs, work: Path, site: Path) -> None:
-    """Build one site into ``site`` from its pages and files (``work`` holds what MkDocs reads from disk)."""
+    """Build one site into ``site`` from its pages and files (``work``: its docs folder, empty unless a plugin of
+    the project's may read it)."""
     docs = work / "docs"
     docs.mkdir(parents=True)
     config = {**inputs.config, "docs_dir": str(docs), "site_dir": str(site)}
     with mkdocs_log() as messages, environ(SOURCE_DATE_EPOCH=inputs.epoch), themes_listed_once():
         try:
             config = site_config(config, work / "mkdocs.yml")
-            if not shareable(config):  # a plugin of the project's may read the docs folder itself
+            in_memory = shareable(config)
+            if not in_memory:
                 write_files(docs, inputs.files)
-            build_with_shared_theme(config, inputs.files if shareable(config) else None)
+            build_with_shared_theme(config, inputs.files if in_memory else None)
         except (MkDocsException, OSError) as exc:
             detail = "; ".join(messages) or str(exc)
             raise BuildError(f"the site for brand '{slug}' did not build: {detail}. Nothing was published.") from exc
