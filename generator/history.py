@@ -196,10 +196,10 @@ def find_history(project: Project, day: dt.date | None = None) -> History:
         commits = git.log_files("content/brands")
         files = git.blobs([(c, path) for slug in project.brands for path in [f"content/brands/{slug}.yaml"]
                            for c in commits.get(path, [])])
-    for slug, brand in project.brands.items():
+    for slug in project.brands:  # what dates each brand's history is in its summary: no brand is validated here
         path = f"content/brands/{slug}.yaml"
         written = [(commit, files.get((commit, path))) for commit in commits.get(path, [])]
-        history.versions[slug] = _brand_versions(git, slug, brand, written, day, history)
+        history.versions[slug] = _brand_versions(git, slug, project.summary(slug), written, day, history)
     if git.ok:
         for rev in {v.rev for vs in history.versions.values() for v in vs if v.rev}:
             history.source[rev] = " ".join(git.run("rev-parse", f"{rev}:{git.prefix}{part}") or "-"
@@ -207,12 +207,12 @@ def find_history(project: Project, day: dt.date | None = None) -> History:
     return history
 
 
-def _brand_versions(git: _Git, slug: str, brand, written: list[tuple[str, bytes | None]], day: dt.date,
+def _brand_versions(git: _Git, slug: str, summary: dict, written: list[tuple[str, bytes | None]], day: dt.date,
                     history: History) -> list[Version]:
-    """``written``: each commit that changed the brand's file, oldest first, with the file's bytes there."""
+    """``summary``: the brand's (project.summary); ``written``: each commit that changed the brand's file, oldest
+    first, with the file's bytes there."""
     path = f"content/brands/{slug}.yaml"
-    tip = [(str(c.effective or c.date), str(c.date), c.summary, EFFECTIVE if c.effective else ANNOUNCED)
-           for c in brand.changes]
+    tip = [tuple(change) for change in summary["changes"]]  # as _entries reads them from a file
     # Each recorded change, at the first commit that has it (None: only the working tree has it yet).
     anchors: list[tuple[str | None, list[tuple[str, str, str, str]]]] = []
     seen: set[tuple[str, str]] = set()
@@ -241,9 +241,9 @@ def _brand_versions(git: _Git, slug: str, brand, written: list[tuple[str, bytes 
             versions.append(Version(slug, _iso(own and own[0]), _resolve(git, first),
                                     dated_by=own[1] if own else EFFECTIVE))
     else:
-        own = brand.dates.effective or brand.dates.last_updated
-        kind = EFFECTIVE if brand.dates.effective else LAST_UPDATED
-        return _with_status([Version(slug, own.isoformat() if own else None, None, dated_by=kind)], day, slug,
+        dates = summary["dates"]
+        kind = EFFECTIVE if dates["effective"] else LAST_UPDATED
+        return _with_status([Version(slug, dates[EFFECTIVE] or dates[LAST_UPDATED], None, dated_by=kind)], day, slug,
                             history)
     for at, (anchor, entries) in enumerate(anchors):
         nxt = anchors[at + 1][0] if at + 1 < len(anchors) else None

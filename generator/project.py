@@ -64,10 +64,19 @@ class Brands(Mapping):
 
 def summary(brand: Brand) -> dict:
     """What is read of a brand beyond its own pages and findings: what other brands' rules read of it (name,
-    domain, email, shared facts, the vendors it uses), and the gaps it accepts. Kept with its parsed facts."""
+    domain, email, shared facts, the vendors it uses), the gaps it accepts, and what its history is dated by
+    (its changes: day it applies, day announced, summary, which of the two dates it; its own dates). Kept with
+    its parsed facts."""
     return {"name": brand.name, "domain": brand.domain or "", "email": brand.contact.email or "",
             "shared": brand.shared.model_dump(mode="json"), "used": sorted(brand.vendors_named),
-            "gaps": [gap.model_dump(mode="json") for gap in brand.accepted_gaps]}
+            "gaps": [gap.model_dump(mode="json") for gap in brand.accepted_gaps],
+            "changes": [[str(c.effective or c.date), str(c.date), c.summary, "effective" if c.effective else "date"]
+                        for c in brand.changes],
+            "dates": brand.dates.model_dump(mode="json", include={"effective", "last_updated"})}
+
+
+# What a kept summary holds; one kept by an earlier release without all of it is worked out again.
+SUMMARY = frozenset(("name", "domain", "email", "shared", "used", "gaps", "changes", "dates"))
 
 
 @dataclass
@@ -286,11 +295,11 @@ def _validated(model: type[BaseModel], path: Path, shown: str, documents: dict, 
     if entry is not None:
         try:  # parsed before: validated again when first read, and it must pass as it did then
             doc = from_kept(raw, shown, entry)
-            if model is Brand and isinstance(entry.get("summary"), dict):
+            if model is Brand and isinstance(entry.get("summary"), dict) and SUMMARY <= entry["summary"].keys():
                 facts, seen = _Later(doc, raw), entry["summary"]
             else:
                 facts = model.model_validate(doc.data)
-                if model is Brand:  # kept by an earlier 0.6 without its summary: keep it with one
+                if model is Brand:  # kept by an earlier release without its whole summary: keep it with one
                     seen = summary(facts)
                     cache.put("facts", source, {**entry, "summary": seen})
         except (ValidationError, ValueError, TypeError, KeyError, IndexError, AttributeError):

@@ -221,3 +221,30 @@ def test_a_check_of_unchanged_brands_validates_none_of_their_facts(project, monk
     from legalsite.cache import Cache
 
     assert found == run_checks(load_project(project, Cache(None)))
+
+
+def test_a_summary_kept_by_an_earlier_release_is_worked_out_again(project):
+    """0.6.0 kept a brand's summary without its changes and dates (what history reads): such an entry's facts
+    are validated and the entry kept again whole; the history is the one worked out without a cache."""
+    import legalsite.project
+    from legalsite.cache import Cache, project_cache
+    from legalsite.history import find_history
+
+    def load(cache):
+        legalsite.project._loaded.clear()  # what this process loaded before: a new command's start
+        return load_project(project, cache)
+
+    load(project_cache(project))  # fills the cache
+    cache = Cache(project / FOLDER)
+    for path in entries(project):
+        if path.parent.parent.name == "facts":
+            entry = cache.get("facts", path.stem)
+            if isinstance(entry, dict) and "summary" in entry:
+                cache.put("facts", path.stem, {**entry, "summary": {k: v for k, v in entry["summary"].items()
+                                                                    if k not in ("changes", "dates")}})
+    old = load(project_cache(project))
+    assert all(old.brands.validated(slug) for slug in old.brands)  # nothing trusted from the older summary
+    again = load(project_cache(project))
+    assert not any(again.brands.validated(slug) for slug in again.brands)  # kept whole this time
+    assert find_history(again).versions == find_history(load(Cache(None))).versions
+    assert not any(again.brands.validated(slug) for slug in again.brands)  # history read the summaries

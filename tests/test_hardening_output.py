@@ -4,6 +4,7 @@ facts, a symlinked output stays a link, and SIGTERM or a dead worker leaves noth
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -392,3 +393,26 @@ def test_a_killed_worker_fails_the_build_and_publishes_nothing(project: Path, mo
     assert "Nothing was published." in result.stderr and "internal error" not in result.output
     assert snapshot(site) == before
     assert [p.name for p in project.iterdir() if p.name.startswith(".") and p.name not in KEPT] == []
+
+
+def test_a_killed_check_worker_fails_the_build_in_words_and_publishes_nothing(tmp_path: Path, monkeypatch):
+    """24 brands, so they are checked across two workers; one dies while checking linkr003's facts."""
+    import legalsite.checks
+
+    project = copy_project(tmp_path / "many", extra_brands=21)
+    me = os.getpid()
+    at, part = next((i, p) for i, p in enumerate(legalsite.checks.PARTS) if p.scope == "brand" and not p.renders)
+
+    def die_on_linkr003(checked):
+        if checked.focus == ["linkr003"] and os.getpid() != me:  # in a worker, never in this test's process
+            os.kill(os.getpid(), signal.SIGKILL)
+        return part.run(checked)
+
+    parts = list(legalsite.checks.PARTS)
+    parts[at] = dataclasses.replace(part, run=die_on_linkr003)
+    monkeypatch.setattr(legalsite.checks, "PARTS", parts)
+    result = run(project, "build", "-j", "2")
+    assert result.exit_code == 1, result.output
+    assert "a check worker process stopped abruptly" in result.stderr and "killed by SIGKILL" in result.stderr
+    assert "'--jobs 1' checks in one process" in result.stderr and "internal error" not in result.output
+    assert not (project / "site").exists() and not (project / ".site-brands").exists()
