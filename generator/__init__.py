@@ -8,7 +8,7 @@ prints, wellknown.py writes security.txt and gpc.json)
 → publish (validate, swap).
 """
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"
 
 # The engines that can build a site (build/engines/), by the name a setting or --engine gives → what they are.
 ENGINES = {"mkdocs": "MkDocs and Material for MkDocs", "zensical": "Zensical"}

@@ -224,7 +224,7 @@ def test_a_check_of_unchanged_brands_validates_none_of_their_facts(project, monk
 
 
 def test_a_summary_kept_by_an_earlier_release_is_worked_out_again(project):
-    """0.6.0 kept a brand's summary without its changes and dates (what history reads): such an entry's facts
+    """0.6 kept a brand's summary without its changes and dates (what history reads): such an entry's facts
     are validated and the entry kept again whole; the history is the one worked out without a cache."""
     import legalsite.project
     from legalsite.cache import Cache, project_cache
