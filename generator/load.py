@@ -515,6 +515,17 @@ def _colon_finding(at, lines: list[str], row: int, col: int, above: int | None) 
     if above is None:
         return at(row, start, "this line cannot be read; put text that holds ': ' in quotes.")
     prev_start, prev_key = _item(lines[above])
+    if prev_key is None and start <= prev_start and lines[above].lstrip(" ").startswith("-"):
+        return at(row, start, f"'{key or line.strip()}' starts in the same column as the text of the list item on "
+                  f"line {above + 1}, so YAML reads it as more of that text instead of as a fact of its own. Indent "
+                  "it like the fact that holds the list; or, if the item is a group of facts, write its first line "
+                  "as a fact too ('- name: ...').")
+    if prev_key is None and start <= prev_start:  # "name Acme" above: the colon is missing there, not here
+        text = lines[above][prev_start:].strip()
+        name, _, rest = text.partition(" ")
+        fix = f"write '{name}: {_clip(rest.strip())}'" if rest.strip() else f"write '{name}:' and its value"
+        return at(above, prev_start, f"'{_clip(text, 40)}' has no colon, so YAML reads it and the line after it as "
+                  f"one text. Each fact needs a colon after its name: {fix}.")
     beside = f"'{prev_key}'" if prev_key else "the line above"
     return at(row, start, f"'{key or line.strip()}' is indented {_spaces(start)}, more than {beside} on line "
               f"{above + 1} ({_spaces(prev_start)}), so YAML reads it as more of the text on line {above + 1} instead "
