@@ -26,6 +26,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .cache import digest
 from .errors import BuildError, FactError, UsageError
 from .load import load_bytes
 from .project import Project, load_project
@@ -104,39 +105,44 @@ class _Git:
             return None
         return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else None
 
-    def log_files(self, folder: str) -> dict[str, list[str]]:
-        """Each file under ``folder`` (by path in the project) → the first-parent commits that changed it,
-        oldest first: one git process for every brand."""
+    def log_files(self, folder: str) -> dict[str, list[tuple[str, str | None]]]:
+        """Each file under ``folder`` (by path in the project) → the first-parent commits that changed it, oldest
+        first, each with the file's blob there (None: deleted): one git process for every brand."""
         out = self.run("-c", "core.quotePath=false", "log", "--first-parent", "--reverse", "--format=%x00%H",
-                       "--name-only", "--", str(self.top / self.prefix / folder))
-        touched: dict[str, list[str]] = {}
+                       "--raw", "--no-abbrev", "--", str(self.top / self.prefix / folder))
+        touched: dict[str, list[tuple[str, str | None]]] = {}
         for chunk in (out or "").split("\0")[1:]:
-            commit, *names = chunk.strip().splitlines()
-            for name in names:
-                touched.setdefault(name.removeprefix(self.prefix), []).append(commit)
+            commit, *lines = chunk.strip().splitlines()
+            for line in lines:  # ":100644 100644 <old blob> <new blob> M<tab>path" (R: old and new path)
+                meta, _, paths = line.partition("\t")
+                fields = meta.split()
+                if len(fields) < 5 or not paths:
+                    continue
+                blob = None if set(fields[3]) == {"0"} else fields[3]
+                touched.setdefault(paths.split("\t")[-1].removeprefix(self.prefix), []).append((commit, blob))
         return touched
 
-    def blobs(self, specs: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
-        """Each (commit, path in the project) → the file's bytes there (None: not there), read by one git process."""
-        if not specs:
+    def blobs(self, names: list[str]) -> dict[str, bytes | None]:
+        """Each object (a blob's id, or "<commit>:<path>") → its bytes (None: not there), read by one git process."""
+        if not names:
             return {}
-        asked = "".join(f"{rev}:{self.prefix}{path}\n" for rev, path in specs).encode()
         try:
-            data = subprocess.run(["git", "-C", str(self.top), "cat-file", "--batch"], input=asked,
+            data = subprocess.run(["git", "-C", str(self.top), "cat-file", "--batch"],
+                                  input="".join(f"{name}\n" for name in names).encode(),
                                   capture_output=True, check=False).stdout
         except FileNotFoundError:
-            return dict.fromkeys(specs)
-        found: dict[tuple[str, str], bytes | None] = {}
+            return dict.fromkeys(names)
+        found: dict[str, bytes | None] = {}
         at = 0
-        for spec in specs:  # "<id> blob <size>\n<bytes>\n", or "<name> missing\n"
+        for name in names:  # "<id> blob <size>\n<bytes>\n", or "<name> missing\n"
             end = data.find(b"\n", at)
             header = data[at:end].split() if end >= 0 else []
             at = end + 1
             if len(header) == 3 and header[1] == b"blob":
                 size = int(header[2])
-                found[spec], at = data[at:at + size], at + size + 1
+                found[name], at = data[at:at + size], at + size + 1
             else:
-                found[spec] = None
+                found[name] = None
         return found
 
     def show(self, rev: str, path: str) -> bytes | None:
@@ -190,15 +196,11 @@ def find_history(project: Project, day: dt.date | None = None) -> History:
         history.shallow = True
         history.notes.append("this is a shallow clone, so versions recorded before its first commit cannot be "
                              "found; fetch the whole history (in GitHub Actions: fetch-depth: 0).")
-    files: dict[tuple[str, str], bytes | None] = {}
-    commits: dict[str, list[str]] = {}
-    if git.ok:
-        commits = git.log_files("content/brands")
-        files = git.blobs([(c, path) for slug in project.brands for path in [f"content/brands/{slug}.yaml"]
-                           for c in commits.get(path, [])])
+    commits: dict[str, list[tuple[str, str | None]]] = git.log_files("content/brands") if git.ok else {}
+    changes = _changes_in(project, git, {blob for slug in project.brands
+                                         for _, blob in commits.get(f"content/brands/{slug}.yaml", []) if blob})
     for slug in project.brands:  # what dates each brand's history is in its summary: no brand is validated here
-        path = f"content/brands/{slug}.yaml"
-        written = [(commit, files.get((commit, path))) for commit in commits.get(path, [])]
+        written = [(commit, changes.get(blob, [])) for commit, blob in commits.get(f"content/brands/{slug}.yaml", [])]
         history.versions[slug] = _brand_versions(git, slug, project.summary(slug), written, day, history)
     if git.ok:
         for rev in {v.rev for vs in history.versions.values() for v in vs if v.rev}:
@@ -207,17 +209,33 @@ def find_history(project: Project, day: dt.date | None = None) -> History:
     return history
 
 
-def _brand_versions(git: _Git, slug: str, summary: dict, written: list[tuple[str, bytes | None]], day: dt.date,
+def _changes_in(project: Project, git: _Git, blobs: set[str]) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Each blob of a brand file → the changes it records (_entries), kept in the project's cache by the blob's
+    id: a build reads from git only the brand files it has not read before."""
+    found, unread = {}, []
+    for blob in sorted(blobs):
+        kept = project.cache.get("history", digest("changes", blob))
+        if isinstance(kept, list) and all(isinstance(e, list) and len(e) == 4 for e in kept):
+            found[blob] = [tuple(map(str, e)) for e in kept]
+        else:
+            unread.append(blob)
+    for blob, raw in git.blobs(unread).items():
+        found[blob] = _entries(raw, f"content/brands (blob {blob[:7]})")[0]
+        if raw is not None:
+            project.cache.put("history", digest("changes", blob), [list(e) for e in found[blob]])
+    return found
+
+
+def _brand_versions(git: _Git, slug: str, summary: dict, written: list[tuple[str, list]], day: dt.date,
                     history: History) -> list[Version]:
     """``summary``: the brand's (project.summary); ``written``: each commit that changed the brand's file, oldest
-    first, with the file's bytes there."""
+    first, with the changes the file records there."""
     path = f"content/brands/{slug}.yaml"
     tip = [tuple(change) for change in summary["changes"]]  # as _entries reads them from a file
     # Each recorded change, at the first commit that has it (None: only the working tree has it yet).
     anchors: list[tuple[str | None, list[tuple[str, str, str, str]]]] = []
     seen: set[tuple[str, str]] = set()
-    for commit, raw in written:
-        entries, _ = _entries(raw, f"{commit[:7]}:{path}")
+    for commit, entries in written:
         new = [e for e in entries if (e[0], e[1]) not in seen]
         seen |= {(e[0], e[1]) for e in entries}
         if new:

@@ -70,6 +70,7 @@ def summary(brand: Brand) -> dict:
     return {"name": brand.name, "domain": brand.domain or "", "email": brand.contact.email or "",
             "shared": brand.shared.model_dump(mode="json"), "used": sorted(brand.vendors_named),
             "gaps": [gap.model_dump(mode="json") for gap in brand.accepted_gaps],
+            # as history.py reads a change from a file: (day it applies, day announced, summary, which dates it)
             "changes": [[str(c.effective or c.date), str(c.date), c.summary, "effective" if c.effective else "date"]
                         for c in brand.changes],
             "dates": brand.dates.model_dump(mode="json", include={"effective", "last_updated"})}

@@ -105,6 +105,23 @@ def test_history_finds_each_recorded_change_with_its_status(repo, monkeypatch):
     assert [v.status for v in history.versions["linkrapi"]] == [CURRENT]
 
 
+def test_history_reads_each_brand_file_from_git_once_and_then_from_the_cache(repo, monkeypatch):
+    """The changes a brand file records are kept by its blob's id: a second run reads no file from git, and
+    finds the history a run without a cache finds."""
+    from legalsite.cache import Cache, project_cache
+    from legalsite.history import _Git
+
+    read: list[list[str]] = []
+    blobs = _Git.blobs
+    monkeypatch.setattr(_Git, "blobs", lambda git, names: read.append(list(names)) or blobs(git, names))
+    first = find_history(load_project(repo, project_cache(repo)), BEFORE)
+    # each brand's file as first committed, and JourneyAPI's again at each recorded change
+    assert len(read[0]) == len(load_project(repo).brands) + len(CHANGES)
+    again = find_history(load_project(repo, project_cache(repo)), BEFORE)
+    assert read[1:] == [[]] and again.versions == first.versions
+    assert find_history(load_project(repo, Cache(None)), BEFORE).versions == first.versions
+
+
 def test_each_version_is_published_at_its_own_address_with_its_own_text(repo, monkeypatch):
     result = build_on(repo, BEFORE, monkeypatch)
     site = repo / "site" / SLUG
