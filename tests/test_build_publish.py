@@ -59,6 +59,23 @@ def test_two_builds_from_the_command_line_in_different_folders_on_different_days
     assert [name for name in a if a[name] != b[name]] == []
 
 
+def test_legalsite_installed_in_another_folder_builds_the_same_bytes_marker_included(project: Path, tmp_path: Path,
+                                                                                     monkeypatch):
+    """Two installs differ in where legalsite's theme folder is (a clone with its .venv inside it, in CI and on a
+    laptop): the sites, and the keys the marker records, must not say where."""
+    import shutil
+
+    import legalsite.config
+
+    build(load_project(project), tmp_path / "here")
+    elsewhere = shutil.copytree(legalsite.config.THEME_DIR, tmp_path / "install" / "theme")
+    monkeypatch.setattr(legalsite.config, "THEME_DIR", elsewhere)
+    build(load_project(project), tmp_path / "there")
+    here, there = snapshot(tmp_path / "here"), snapshot(tmp_path / "there")
+    assert MARKER in here and here.keys() == there.keys()
+    assert [name for name in here if here[name] != there[name]] == []
+
+
 def test_source_date_epoch_is_honoured(project: Path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     build(load_project(project), project / "site", ["linkrapi"])

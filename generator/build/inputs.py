@@ -30,6 +30,7 @@ from ..archive import (
     what_changed_page,
 )
 from ..cache import digest
+from .. import config as settings
 from ..config import brand_config, logo_name
 from ..diff import diff_projects
 from ..errors import BuildError, FactError
@@ -58,12 +59,21 @@ class SiteInputs:
 
     def key(self) -> str:
         digest = hashlib.sha256(self.tools.encode())
-        digest.update(json.dumps(self.config, sort_keys=True).encode() + self.epoch.encode())
+        digest.update(json.dumps(_portable(self.config), sort_keys=True).encode() + self.epoch.encode())
         digest.update(json.dumps([self.prints, self.beside], sort_keys=True).encode())
         for name in sorted(self.files):
             data = self.files[name]
             digest.update(b"\0" + name.encode() + b"\0" + (data if isinstance(data, bytes) else data.encode()))
         return digest.hexdigest()
+
+
+def _portable(config: dict) -> dict:
+    """The config as a site's key sees it: legalsite's theme by name, not by the folder it is installed in (its
+    files are in ``tools``), so the same project gives the same keys whatever the install's path."""
+    theme = config.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir") == str(settings.THEME_DIR):
+        return {**config, "theme": {**theme, "custom_dir": "legalsite/theme"}}
+    return config
 
 
 class Sites:
