@@ -18,8 +18,8 @@ time.perf_counter, each command a fresh `python -m legalsite -C PROJECT ...` pro
                   load_config + build for each brand in turn, into a new folder; printed as the ratio cold / naive
 
 Nothing is deleted between runs: what a run leaves is moved aside and deleted at the end. On ext4 without a
-journal (this machine's disk) making a file takes several times longer for about 30 s after many files were
-deleted (the kernel skips recently freed inodes), which would charge each run with the clean-up before it.
+journal (this machine's disk) making a file takes several times longer for one to six minutes after many files
+were deleted (the kernel skips recently freed inodes), which would charge each run with the clean-up before it.
 
 Each figure is the median of --repeat runs, except cold and naive at 500 brands or more: one run each.
 Peak memory is each process's max RSS (os.wait4, which also covers the workers it waited for; for preview,
