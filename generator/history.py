@@ -260,7 +260,7 @@ def _brand_versions(git: _Git, slug: str, summary: dict, written: list[tuple[str
                                     dated_by=own[1] if own else EFFECTIVE))
     else:
         dates = summary["dates"]
-        kind = EFFECTIVE if dates["effective"] else LAST_UPDATED
+        kind = EFFECTIVE if dates[EFFECTIVE] else LAST_UPDATED
         return _with_status([Version(slug, dates[EFFECTIVE] or dates[LAST_UPDATED], None, dated_by=kind)], day, slug,
                             history)
     for at, (anchor, entries) in enumerate(anchors):

@@ -18,7 +18,7 @@ from pathlib import Path
 import conftest
 import pytest
 from click.testing import CliRunner
-from conftest import ENGINE, copy_project, sample_settings
+from conftest import ENGINE, copy_project
 
 import legalsite.build.engines
 from legalsite.build import build

@@ -318,8 +318,8 @@ def _only(text: str):
     # the colon missing on the line above the one YAML stops at
     ("# Acme\nname Acme Ltd\ndomain: x\n", 2, 1, ["'name Acme Ltd' has no colon", "write 'name: Acme Ltd'"]),
     ("theme:\n  primary x\n  accent: y\n", 2, 3, ["'primary x' has no colon", "write 'primary: x'"]),
-    ("scope:\n  - our dashboard\n    name: x\n", 3, 5, ["'name' starts in the same column as the text of the list "
-                                                      "item on line 2", "'- name: ...'"]),
+    ("scope:\n  - our dashboard\n    name: x\n", 3, 5, [("'name' starts in the same column as the text of the "
+                                                       "list item on line 2"), "'- name: ...'"]),
     ("a: [b, c\nd: e\n", 1, 4, ["'['", "not closed with ']'"]),
     ("name: ok\nb: a\x00b\n", 2, 5, ["control character U+0000", "delete it"]),
 ])

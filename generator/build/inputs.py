@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import config as settings
 from .. import feeds, wellknown
 from ..archive import (
     VERSIONS,
@@ -30,7 +31,6 @@ from ..archive import (
     what_changed_page,
 )
 from ..cache import digest
-from .. import config as settings
 from ..config import brand_config, logo_name
 from ..diff import diff_projects
 from ..errors import BuildError, FactError

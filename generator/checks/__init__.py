@@ -104,11 +104,11 @@ def _work_out(project: Project, kept: dict[str, dict], part: str, jobs: int | No
     shares = [slugs[i::jobs] for i in range(jobs)]
     for share, found in zip(shares, in_workers(_run_share, [(share, renders) for share in shares], inherit=project,
                                                error=LegalsiteError, died=_DIED)):
-        for slug, (brand_findings, pages) in zip(share, found):
+        for slug, (brand_findings, rendered) in zip(share, found):
             kept[slug][part] = brand_findings
-            if pages is not None:
+            if rendered is not None:
                 project.rendered = project.rendered or {}
-                project.rendered[slug] = pages  # rendered by the worker: the build reads them
+                project.rendered[slug] = rendered  # rendered by the worker: the build reads them
 
 
 _DIED = ("a check worker process stopped abruptly{how} while the brands were being checked. Run the command again; "
@@ -120,8 +120,8 @@ def _run_share(project: Project, slugs: list[str], renders: bool) -> list[tuple[
     results = []
     for slug in slugs:
         found = _run(project, slug, renders=renders)
-        pages = (project.rendered or {}).get(slug) if renders else None
-        results.append((found, pages if isinstance(pages, dict) else None))
+        rendered = (project.rendered or {}).get(slug) if renders else None
+        results.append((found, rendered if isinstance(rendered, dict) else None))
     return results
 
 
