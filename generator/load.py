@@ -484,6 +484,9 @@ def _syntax_finding(path: str, exc: yaml.MarkedYAMLError, lines: list[str]) -> F
             return at(r, found.end(), f"'{key}:' needs a space after the colon: write '{key}: {_clip(rest)}'.")
     if "mapping values" in problem:
         return _colon_finding(at, lines, row, col, above)
+    if "<document start>" in problem and above is not None and _item(lines[above])[1] is None \
+            and not lines[above].lstrip(" ").startswith("-"):  # 'name Acme', a blank line, then the facts
+        return _missing_colon(at, lines, above)
     if "could not find expected ':'" in problem and exc.context_mark:
         cm = exc.context_mark
         word = lines[cm.line][cm.column:].strip() if cm.line < len(lines) else ""
@@ -521,16 +524,22 @@ def _colon_finding(at, lines: list[str], row: int, col: int, above: int | None) 
                   "it like the fact that holds the list; or, if the item is a group of facts, write its first line "
                   "as a fact too ('- name: ...').")
     if prev_key is None and start <= prev_start:  # "name Acme" above: the colon is missing there, not here
-        text = lines[above][prev_start:].strip()
-        name, _, rest = text.partition(" ")
-        fix = f"write '{name}: {_clip(rest.strip())}'" if rest.strip() else f"write '{name}:' and its value"
-        return at(above, prev_start, f"'{_clip(text, 40)}' has no colon, so YAML reads it and the line after it as "
-                  f"one text. Each fact needs a colon after its name: {fix}.")
+        return _missing_colon(at, lines, above)
     beside = f"'{prev_key}'" if prev_key else "the line above"
     return at(row, start, f"'{key or line.strip()}' is indented {_spaces(start)}, more than {beside} on line "
               f"{above + 1} ({_spaces(prev_start)}), so YAML reads it as more of the text on line {above + 1} instead "
               f"of as a fact of its own. Indent it {_spaces(prev_start)} to put it beside {beside}; if it belongs to "
               "that text, put the whole text in quotes.")
+
+
+def _missing_colon(at, lines: list[str], row: int) -> Finding:
+    """'name Acme' on ``row``, read by YAML as text that the facts after it cannot follow."""
+    start, _ = _item(lines[row])
+    text = lines[row][start:].strip()
+    name, _, rest = text.partition(" ")
+    fix = f"write '{name}: {_clip(rest.strip())}'" if rest.strip() else f"write '{name}:' and its value"
+    return at(row, start, f"'{_clip(text, 40)}' has no colon, so YAML reads it as text that the facts after it "
+              f"cannot follow. Each fact needs a colon after its name: {fix}.")
 
 
 def _indent_finding(at, lines: list[str], row: int) -> Finding:

@@ -318,6 +318,7 @@ def _only(text: str):
     # the colon missing on the line above the one YAML stops at
     ("# Acme\nname Acme Ltd\ndomain: x\n", 2, 1, ["'name Acme Ltd' has no colon", "write 'name: Acme Ltd'"]),
     ("theme:\n  primary x\n  accent: y\n", 2, 3, ["'primary x' has no colon", "write 'primary: x'"]),
+    ("name Acme\n\n# The domain.\ndomain:\n", 1, 1, ["'name Acme' has no colon", "write 'name: Acme'"]),
     ("scope:\n  - our dashboard\n    name: x\n", 3, 5, [("'name' starts in the same column as the text of the "
                                                        "list item on line 2"), "'- name: ...'"]),
     ("a: [b, c\nd: e\n", 1, 4, ["'['", "not closed with ']'"]),
